@@ -57,7 +57,10 @@ export interface ProgressUpdate {
 
 export type PreviewValue =
   | { kind: "png"; data: Uint8Array }
-  | { kind: "image"; image: { width: number; height: number; channels: number; data: Float32Array } }
+  | {
+      kind: "image";
+      image: { width: number; height: number; channels: number; data: Float32Array };
+    }
   | { kind: "rgb8"; width: number; height: number; data: Uint8Array };
 
 interface BaseContext {
@@ -111,7 +114,10 @@ interface NodeCommon<P extends z.ZodType> {
   /** The node draws random numbers: its outputs depend on the run seed. */
   seeded?: boolean;
   /** Extra content for the cache key, e.g. a fingerprint of files named by a path param. */
-  fingerprint?(params: z.infer<P>, ctx: { resolvePath: BaseContext["resolvePath"] }): Promise<string>;
+  fingerprint?(
+    params: z.infer<P>,
+    ctx: { resolvePath: BaseContext["resolvePath"] },
+  ): Promise<string>;
   /** Param names that hold filesystem paths, and which root they must lie in. */
   paths?: Record<string, "data" | "model" | "out">;
 }
@@ -128,7 +134,12 @@ export interface MapNodeDefinition<P extends z.ZodType = z.ZodType> extends Node
    */
   prepare?(inputs: Values, params: z.infer<P>, ctx: TaskContext): Promise<unknown>;
   /** Per-sample inputs arrive as values; whole inputs arrive as they are. */
-  map(inputs: Values, params: z.infer<P>, ctx: SampleContext, prepared: unknown): Promise<Values> | Values;
+  map(
+    inputs: Values,
+    params: z.infer<P>,
+    ctx: SampleContext,
+    prepared: unknown,
+  ): Promise<Values> | Values;
   /** Length and sample infos of the outputs when there are no per-sample inputs (sources). */
   source?(params: z.infer<P>, ctx: TaskContext, prepared: unknown): Promise<SourceShape>;
 }

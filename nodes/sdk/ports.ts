@@ -62,7 +62,8 @@ export const PORT_TYPES = {
   ScoreMap: {
     title: "Score map",
     perSample: true,
-    description: "Per-pixel anomaly score, float64, higher is more anomalous; range depends on the scorer.",
+    description:
+      "Per-pixel anomaly score, float64, higher is more anomalous; range depends on the scorer.",
     channels: 1,
     range: ">= 0",
     color: "#ffa726",

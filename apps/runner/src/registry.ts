@@ -60,7 +60,8 @@ function checkDefinition(def: NodeDefinition, source: string): void {
     if (def.kind !== "map" && def.kind !== "task") problems.push('`kind` must be "map" or "task"');
     if (!(def.params instanceof z.ZodType)) problems.push("`params` must be a zod schema");
     if (def.kind === "map" && typeof def.map !== "function") problems.push("map nodes need `map`");
-    if (def.kind === "task" && typeof def.run !== "function") problems.push("task nodes need `run`");
+    if (def.kind === "task" && typeof def.run !== "function")
+      problems.push("task nodes need `run`");
     for (const [side, ports] of [
       ["input", def.inputs],
       ["output", def.outputs],
@@ -122,7 +123,10 @@ export interface CatalogueEntry {
   description: string;
   kind: "map" | "task";
   source: string;
-  inputs: Record<string, { type: PortTypeId; title?: string; description?: string; optional?: boolean }>;
+  inputs: Record<
+    string,
+    { type: PortTypeId; title?: string; description?: string; optional?: boolean }
+  >;
   outputs: Record<string, { type: PortTypeId; title?: string; description?: string }>;
   params: unknown;
   defaults: Record<string, unknown>;

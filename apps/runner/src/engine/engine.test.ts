@@ -8,7 +8,8 @@ import { createRuntime, PROJECT_ROOT } from "../runtime.ts";
 import type { RunEvent } from "./events.ts";
 
 const fixtures = join(PROJECT_ROOT, "test/fixtures");
-const calls = () => (globalThis as Record<string, unknown>).__edgrecTestCalls as Record<string, number>;
+const calls = () =>
+  (globalThis as Record<string, unknown>).__edgrecTestCalls as Record<string, number>;
 const simple = () => parseGraph(readFileSync(join(fixtures, "graphs/simple.json"), "utf8"));
 
 async function runtime() {
@@ -63,8 +64,14 @@ describe("engine", () => {
 
   test("stochastic nodes draw fresh values each epoch, reproducibly per seed", async () => {
     const rt = await runtime();
-    const { values } = await rt.engine.run({ graph: simple(), outDir: tmpdir(), targets: ["jitter"] });
-    const s = values.get("jitter")!.image as { get(i: number, e: number): Promise<{ data: Float32Array }> };
+    const { values } = await rt.engine.run({
+      graph: simple(),
+      outDir: tmpdir(),
+      targets: ["jitter"],
+    });
+    const s = values.get("jitter")!.image as {
+      get(i: number, e: number): Promise<{ data: Float32Array }>;
+    };
     const a0 = (await s.get(0, 0)).data[0];
     const a1 = (await s.get(0, 1)).data[0];
     assert.notEqual(a0, a1);
@@ -73,7 +80,12 @@ describe("engine", () => {
     const s2 = again.values.get("jitter")!.image as typeof s;
     assert.equal((await s2.get(0, 0)).data[0], a0);
     assert.equal((await s2.get(0, 1)).data[0], a1);
-    const other = await rt2.engine.run({ graph: simple(), outDir: tmpdir(), targets: ["jitter"], seed: 99 });
+    const other = await rt2.engine.run({
+      graph: simple(),
+      outDir: tmpdir(),
+      targets: ["jitter"],
+      seed: 99,
+    });
     const s3 = other.values.get("jitter")!.image as typeof s;
     assert.notEqual((await s3.get(0, 0)).data[0], a0);
   });

@@ -10,7 +10,12 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import pino, { type Logger } from "pino";
-import { cancelledError, dataError, EdgrecError, toErrorInfo } from "../../../../nodes/sdk/errors.ts";
+import {
+  cancelledError,
+  dataError,
+  EdgrecError,
+  toErrorInfo,
+} from "../../../../nodes/sdk/errors.ts";
 import {
   isStream,
   type MapNodeDefinition,
@@ -28,7 +33,7 @@ import { stableStringify } from "../graph/schema.ts";
 import { graphInvalidError, validateGraph } from "../graph/validate.ts";
 import type { PathPolicy } from "../paths.ts";
 import type { NodeRegistry } from "../registry.ts";
-import type { NodeReport, RunEvent, RunReport } from "./events.ts";
+import type { RunEvent, RunReport } from "./events.ts";
 import { LruCache } from "./lru.ts";
 import { decodeValue, encodeValue } from "./serialize.ts";
 
@@ -82,7 +87,9 @@ export class Engine {
   readonly taskCache: LruCache<Values>;
   /** Per-sample outputs of map nodes by content key, epoch and index. */
   readonly sampleCache: LruCache<Values>;
-  private readonly lastRuns = new Map<string, LastRun>();
+  /** What each node last ran with, by graph name and node id: the source of "why" reasons. */
+  private lastRuns = new Map<string, LastRun>();
+  private lastRunsGraph: string | undefined;
 
   constructor(options: EngineOptions) {
     this.registry = options.registry;
@@ -133,6 +140,7 @@ export class Engine {
     const order = validation.order.filter((id) => needed.has(id));
     const graphFingerprint = hash(stableStringify({ nodes: graph.nodes, edges: graph.edges }));
     emit({ type: "run-started", runId, nodes: order, seed });
+    await this.loadLastRuns(graph.name);
 
     const keys = new Map<string, string>();
     const consumers = new Map<string, number>();
@@ -196,7 +204,12 @@ export class Engine {
           const outputs = await this.buildStreams(def, params, inputs, key, taskCtx, stats);
           values.set(nodeId, outputs);
           const ms = Math.round(performance.now() - t0);
-          report.nodes[nodeId] = { status: "lazy", reason: "computed per sample on demand", ms, key };
+          report.nodes[nodeId] = {
+            status: "lazy",
+            reason: "computed per sample on demand",
+            ms,
+            key,
+          };
           emit({ type: "node-finished", runId, nodeId, ms, lazy: true });
           continue;
         }
@@ -210,9 +223,10 @@ export class Engine {
           continue;
         }
         const persistDir = join(this.cacheDir, "tasks", safeName(def.type), key);
-        if (def.persist && existsSync(join(persistDir, ".complete"))) {
+        const persist = def.persist ?? (plainOutputs(def) ? PLAIN_PERSIST : undefined);
+        if (persist && existsSync(join(persistDir, ".complete"))) {
           try {
-            const loaded = await def.persist.load(persistDir);
+            const loaded = await persist.load(persistDir);
             this.taskCache.set(key, loaded);
             values.set(nodeId, loaded);
             report.nodes[nodeId] = { status: "cached", reason: reason.cached, from: "disk", key };
@@ -243,10 +257,10 @@ export class Engine {
         this.checkOutputs(def, nodeId, outputs);
         const ms = Math.round(performance.now() - t0);
         this.taskCache.set(key, outputs);
-        if (def.persist) {
+        if (persist) {
           await rm(persistDir, { recursive: true, force: true });
           await mkdir(persistDir, { recursive: true });
-          await def.persist.save(outputs, persistDir);
+          await persist.save(outputs, persistDir);
           await writeFileAtomic(join(persistDir, ".complete"), new Date().toISOString());
         }
         values.set(nodeId, outputs);
@@ -270,7 +284,15 @@ export class Engine {
             const value = await v.get(i, 0);
             const preview = toPreview(value);
             if (preview) {
-              emit({ type: "preview", runId, nodeId, port, sample: i, label: v.info(i).id, value: preview });
+              emit({
+                type: "preview",
+                runId,
+                nodeId,
+                port,
+                sample: i,
+                label: v.info(i).id,
+                value: preview,
+              });
             }
           }
         }
@@ -286,10 +308,37 @@ export class Engine {
         }
       }
     }
+    await this.saveLastRuns(graph.name).catch((err) =>
+      this.log.warn({ err }, "cannot save run state"),
+    );
     for (const [id, stats] of streamStats) {
       if (report.nodes[id]?.status === "lazy") report.nodes[id].samples = stats;
     }
     return finish();
+  }
+
+  private lastRunsFile(graphName: string): string {
+    return join(this.cacheDir, "runs", `${hash(graphName)}.json`);
+  }
+
+  /** Reasons survive restarts: the CLI runs each graph in a fresh process. */
+  private async loadLastRuns(graphName: string): Promise<void> {
+    if (this.lastRunsGraph === graphName) return;
+    this.lastRunsGraph = graphName;
+    this.lastRuns = new Map();
+    try {
+      const data = JSON.parse(await readFile(this.lastRunsFile(graphName), "utf8"));
+      for (const [id, v] of Object.entries(data)) this.lastRuns.set(id, v as LastRun);
+    } catch {
+      // first run of this graph
+    }
+  }
+
+  private async saveLastRuns(graphName: string): Promise<void> {
+    await writeFileAtomic(
+      this.lastRunsFile(graphName),
+      JSON.stringify(Object.fromEntries(this.lastRuns)),
+    );
   }
 
   /** Ancestors of the targets (and the targets); all nodes when there are none. */
@@ -318,7 +367,8 @@ export class Engine {
 
   private reason(nodeId: string, now: LastRun, graph: Graph): { ran: string; cached: string } {
     const last = this.lastRuns.get(nodeId);
-    if (!last) return { ran: "no cached result", cached: "same inputs and parameters as a cached result" };
+    if (!last)
+      return { ran: "no cached result", cached: "same inputs and parameters as a cached result" };
     if (last.key === now.key) {
       return { ran: "cached result was evicted", cached: "nothing it depends on changed" };
     }
@@ -329,7 +379,10 @@ export class Engine {
       const what = changed
         .map((k) => `${k} ${JSON.stringify(last.params[k])} -> ${JSON.stringify(now.params[k])}`)
         .join(", ");
-      return { ran: `parameter changed: ${what}`, cached: `parameters match an earlier result (${what})` };
+      return {
+        ran: `parameter changed: ${what}`,
+        cached: `parameters match an earlier result (${what})`,
+      };
     }
     const ports = Object.keys({ ...last.inputKeys, ...now.inputKeys }).filter(
       (p) => last.inputKeys[p] !== now.inputKeys[p],
@@ -359,7 +412,6 @@ export class Engine {
     typeDir: string;
   }): TaskContext {
     const { runId, nodeId, emit } = o;
-    const startedAt = performance.now();
     let firstStep: { step: number; t: number } | undefined;
     return {
       runId,
@@ -385,7 +437,6 @@ export class Engine {
         if (done > 0 && u.total > u.step) {
           etaMs = Math.round(((now - firstStep.t) / done) * (u.total - u.step));
         } else if (u.step >= u.total) etaMs = 0;
-        void startedAt;
         emit({ type: "progress", runId, nodeId, ...u, etaMs });
       },
       preview: (port, value, sample = 0, label) => {
@@ -541,13 +592,35 @@ export class Engine {
   ): void {
     for (const [port, spec] of Object.entries(def.outputs)) {
       const v = outputs[port];
-      if (spec.type === "Metrics" || spec.type === "Report" || spec.type === "Threshold" || spec.type === "Number") {
+      if (
+        spec.type === "Metrics" ||
+        spec.type === "Report" ||
+        spec.type === "Threshold" ||
+        spec.type === "Number"
+      ) {
         report.results[`${nodeId}.${port}`] = v;
         if (spec.type === "Metrics") emit({ type: "metrics", runId, nodeId, metrics: v });
       }
     }
   }
 }
+
+/** Whole outputs that are plain data can be kept on disk without help from the node. */
+const PLAIN_TYPES = new Set(["Number", "Metrics", "Scores", "Threshold", "Report"]);
+
+function plainOutputs(def: NodeDefinition): boolean {
+  const outs = Object.values(def.outputs);
+  return outs.length > 0 && outs.every((o) => PLAIN_TYPES.has(o.type));
+}
+
+const PLAIN_PERSIST = {
+  async save(outputs: Values, dir: string) {
+    await writeFileAtomic(join(dir, "outputs.bin"), encodeValue(outputs));
+  },
+  async load(dir: string) {
+    return decodeValue(await readFile(join(dir, "outputs.bin"))) as Values;
+  },
+};
 
 function safeName(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]/g, "_");
@@ -558,15 +631,23 @@ function hashToInt(key: string): number {
 }
 
 /** Turns a raster value into a preview, when it is one. */
-export function toPreview(value: unknown): import("../../../../nodes/sdk/node.ts").PreviewValue | undefined {
+export function toPreview(
+  value: unknown,
+): import("../../../../nodes/sdk/node.ts").PreviewValue | undefined {
   if (!value || typeof value !== "object") return undefined;
   const v = value as { width?: number; height?: number; channels?: number; data?: unknown };
   if (typeof v.width !== "number" || typeof v.height !== "number") return undefined;
   if (v.data instanceof Float32Array && (v.channels === 1 || v.channels === 3)) {
-    return { kind: "image", image: v as { width: number; height: number; channels: number; data: Float32Array } };
+    return {
+      kind: "image",
+      image: v as { width: number; height: number; channels: number; data: Float32Array },
+    };
   }
   if (v.data instanceof Float64Array) {
-    return { kind: "image", image: { width: v.width, height: v.height, channels: 1, data: normalise(v.data) } };
+    return {
+      kind: "image",
+      image: { width: v.width, height: v.height, channels: 1, data: normalise(v.data) },
+    };
   }
   return undefined;
 }

@@ -16,7 +16,10 @@ const idSchema = z
   .string()
   .min(1)
   .max(64)
-  .regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, "ids start with a letter or _ and use letters, digits, _ or -");
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_-]*$/,
+    "ids start with a letter or _ and use letters, digits, _ or -",
+  );
 
 export const endpointSchema = z.object({ node: idSchema, port: z.string().min(1).max(64) });
 
@@ -34,12 +37,15 @@ export const graphSchema = z.object({
   version: z.literal(GRAPH_VERSION),
   name: z.string().max(200).default("untitled"),
   description: z.string().max(10000).optional(),
-  seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(0),
   nodes: z.array(graphNodeSchema).max(MAX_GRAPH_NODES),
   edges: z.array(graphEdgeSchema).max(MAX_GRAPH_EDGES),
-  layout: z
-    .record(z.string(), z.object({ x: z.number(), y: z.number() }))
-    .default({}),
+  layout: z.record(z.string(), z.object({ x: z.number(), y: z.number() })).default({}),
 });
 
 export type Graph = z.infer<typeof graphSchema>;
@@ -126,7 +132,10 @@ export function parseGraph(input: string | unknown, source = "graph"): Graph {
       .slice(0, 5)
       .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
       .join("; ");
-    throw graphFormatError(`${source} does not match the graph schema: ${first}`, parsed.error.issues);
+    throw graphFormatError(
+      `${source} does not match the graph schema: ${first}`,
+      parsed.error.issues,
+    );
   }
   return parsed.data;
 }
@@ -135,7 +144,8 @@ function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value).sort()) out[k] = sortKeys((value as Record<string, unknown>)[k]);
+    for (const k of Object.keys(value).sort())
+      out[k] = sortKeys((value as Record<string, unknown>)[k]);
     return out;
   }
   return value;

@@ -49,7 +49,11 @@ function graph(nodes: Graph["nodes"], edges: [string, string][]): Graph {
   });
 }
 
-const n = (id: string, type: string, params: Record<string, unknown> = {}) => ({ id, type, params });
+const n = (id: string, type: string, params: Record<string, unknown> = {}) => ({
+  id,
+  type,
+  params,
+});
 
 async function codes(g: Graph, paths?: PathPolicy): Promise<ValidationCode[]> {
   return validateGraph(g, await registry(), { paths }).issues.map((i) => i.code);
@@ -113,10 +117,13 @@ describe("graph validation", () => {
 
   test("E_PORT_TYPE_MISMATCH", async () => {
     const r = validateGraph(
-      graph([n("a", "test.ramp"), n("t", "test.total"), n("s", "test.scale")], [
-        ["a.image", "t.image"],
-        ["t.value", "s.image"],
-      ]),
+      graph(
+        [n("a", "test.ramp"), n("t", "test.total"), n("s", "test.scale")],
+        [
+          ["a.image", "t.image"],
+          ["t.value", "s.image"],
+        ],
+      ),
       await registry(),
     );
     assert.deepEqual(
@@ -128,11 +135,14 @@ describe("graph validation", () => {
 
   test("E_CYCLE names the nodes on the cycle", async () => {
     const r = validateGraph(
-      graph([n("a", "test.scale"), n("b", "test.scale"), n("c", "test.scale")], [
-        ["a.image", "b.image"],
-        ["b.image", "c.image"],
-        ["c.image", "a.image"],
-      ]),
+      graph(
+        [n("a", "test.scale"), n("b", "test.scale"), n("c", "test.scale")],
+        [
+          ["a.image", "b.image"],
+          ["b.image", "c.image"],
+          ["c.image", "a.image"],
+        ],
+      ),
       await registry(),
     );
     assert.deepEqual(
@@ -177,7 +187,10 @@ describe("graph validation", () => {
     const c = await codes(
       graph([n("a", "acme.nope"), n("s", "test.scale", { factor: -1 })], [["x.image", "s.image"]]),
     );
-    assert.deepEqual(c.sort(), ["E_MISSING_INPUT", "E_PARAM_INVALID", "E_UNKNOWN_NODE", "E_UNKNOWN_NODE_TYPE"].sort());
+    assert.deepEqual(
+      c.sort(),
+      ["E_MISSING_INPUT", "E_PARAM_INVALID", "E_UNKNOWN_NODE", "E_UNKNOWN_NODE_TYPE"].sort(),
+    );
   });
 });
 
@@ -185,7 +198,9 @@ describe("graph files", () => {
   test("version 1 files are migrated (edges as strings, positions in nodes)", () => {
     const g = parseGraph(readFileSync(join(fixtures, "graphs/simple-v1.json"), "utf8"));
     assert.equal(g.version, 2);
-    assert.deepEqual(g.edges, [{ from: { node: "ramp", port: "image" }, to: { node: "plain", port: "image" } }]);
+    assert.deepEqual(g.edges, [
+      { from: { node: "ramp", port: "image" }, to: { node: "plain", port: "image" } },
+    ]);
     assert.deepEqual(g.layout.ramp, { x: 10, y: 20 });
     assert.equal("position" in g.nodes[0], false);
   });
@@ -194,7 +209,13 @@ describe("graph files", () => {
     const g = parseGraph(readFileSync(join(fixtures, "graphs/simple.json"), "utf8"));
     const text = serializeGraph(g);
     assert.equal(serializeGraph(parseGraph(text)), text);
-    const shuffled = { ...g, nodes: g.nodes.map((x) => ({ ...x, params: Object.fromEntries(Object.entries(x.params).reverse()) })) };
+    const shuffled = {
+      ...g,
+      nodes: g.nodes.map((x) => ({
+        ...x,
+        params: Object.fromEntries(Object.entries(x.params).reverse()),
+      })),
+    };
     assert.equal(serializeGraph(shuffled), text);
   });
 
@@ -207,10 +228,22 @@ describe("graph files", () => {
       }
       return "no error";
     };
-    assert.equal(code(() => parseGraph("{not json")), "E_GRAPH_NOT_JSON");
-    assert.equal(code(() => parseGraph({ format: "edgrec-graph", version: 99, nodes: [], edges: [] })), "E_GRAPH_VERSION");
-    assert.equal(code(() => parseGraph({ format: "other", version: 2 })), "E_GRAPH_FORMAT");
-    assert.equal(code(() => parseGraph({ format: "edgrec-graph", version: 2, nodes: "x", edges: [] })), "E_GRAPH_FORMAT");
+    assert.equal(
+      code(() => parseGraph("{not json")),
+      "E_GRAPH_NOT_JSON",
+    );
+    assert.equal(
+      code(() => parseGraph({ format: "edgrec-graph", version: 99, nodes: [], edges: [] })),
+      "E_GRAPH_VERSION",
+    );
+    assert.equal(
+      code(() => parseGraph({ format: "other", version: 2 })),
+      "E_GRAPH_FORMAT",
+    );
+    assert.equal(
+      code(() => parseGraph({ format: "edgrec-graph", version: 2, nodes: "x", edges: [] })),
+      "E_GRAPH_FORMAT",
+    );
   });
 });
 
@@ -219,7 +252,11 @@ describe("plugins", () => {
     const r = new NodeRegistry();
     const problems = await loadPlugins(r, join(fixtures, "plugins/broken"));
     assert.equal(problems.length, 2);
-    assert.ok(problems.some((p) => p.file.endsWith("throws-on-load.ts") && /broken on purpose/.test(p.message)));
+    assert.ok(
+      problems.some(
+        (p) => p.file.endsWith("throws-on-load.ts") && /broken on purpose/.test(p.message),
+      ),
+    );
     assert.ok(problems.some((p) => p.file.endsWith("bad-definition.ts") && /kind/.test(p.message)));
     assert.deepEqual(await loadPlugins(r, join(fixtures, "plugins/good")), []);
     assert.ok(r.types().includes("test.ramp"));
@@ -231,6 +268,9 @@ describe("plugins", () => {
     const problems = await loadPlugins(r, join(fixtures, "plugins/good"));
     assert.equal(problems.length, 1);
     assert.match(problems[0].message, /already registered by plugin .*simple-nodes\.ts/);
-    assert.throws(() => r.register(reader, "a.ts") || r.register(reader, "b.ts"), /from b\.ts is already registered by a\.ts/);
+    assert.throws(
+      () => r.register(reader, "a.ts") || r.register(reader, "b.ts"),
+      /from b\.ts is already registered by a\.ts/,
+    );
   });
 });

@@ -85,7 +85,8 @@ export function validateGraph(
       for (const issue of parsed.error.issues) {
         const param = issue.path.join(".");
         const value = issue.path.reduce<unknown>(
-          (v, k) => (v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined),
+          (v, k) =>
+            v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined,
           node.params,
         );
         issues.push({
