@@ -63,7 +63,7 @@ export function luma(r: number, g: number, b: number): number {
   return 0.299 * r + 0.587 * g + 0.114 * b;
 }
 
-export const clamp01 = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
+export const clamp01 = (v: number): number => Math.min(1, Math.max(0, v));
 
 /** Quantises [0, 1] to an 8-bit level 0…255 (round half up, clamped). */
 export const toU8 = (v: number): number => Math.round(clamp01(v) * 255);
