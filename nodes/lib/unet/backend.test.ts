@@ -63,9 +63,8 @@ const cases: { x: Shape4; w: Shape4; fused: boolean }[] = [
 
 describe("wasm conv gradients as forward convolutions", () => {
   test("dx and dW match the pure-JS cpu backend (rel err < 1e-4)", async () => {
-    const ref: Float32Array[][] = [];
     await initBackend("cpu");
-    cases.forEach((c, i) => ref.push(convGrads(c.x, c.w, 10 * i, c.fused)));
+    const ref = cases.map((c, i) => convGrads(c.x, c.w, 10 * i, c.fused));
     const choice = await initBackend("wasm");
     assert.equal(choice.name, "wasm");
     assert.equal(tf.getBackend(), "wasm");

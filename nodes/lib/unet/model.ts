@@ -1,0 +1,304 @@
+/**
+ * The EdgRec ReconstructiveSubNetwork (EDGREC.md §4) written with raw tfjs ops and tf.Variable:
+ * a 5-level U-Net, conv3x3(bias)-BN-ReLU blocks, 2x2 max-pool, bilinear x2 upsampling with
+ * align_corners=True, additive skips, a final 3x3 conv with 3 outputs and no activation.
+ * Tensors are NHWC: input [N, H, W, 1] (edge), output [N, H, W, 3] (RGB in our pipeline).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { createRng } from "../../sdk/rng.ts";
+
+export const BN_EPS = 1e-5;
+export const BN_MOMENTUM = 0.1;
+
+/** One conv (3x3, pad 1, bias) optionally followed by BatchNorm + ReLU. */
+export interface LayerSpec {
+  /** Our key, e.g. "block1.0". */
+  key: string;
+  /** PyTorch state-dict prefix of the conv (…weight/…bias). */
+  torchConv: string;
+  /** PyTorch state-dict prefix of the BN after it, or null for the final conv. */
+  torchBn: string | null;
+  cin: number;
+  cout: number;
+}
+
+/** The layer list for base width `c`, in forward order (the order of all flat weight files). */
+export function layerSpecs(c: number): LayerSpec[] {
+  if (!Number.isInteger(c) || c < 1) {
+    throw new Error(`U-Net width must be a positive integer, got ${c}; use e.g. 16, 32, 64 or 128`);
+  }
+  const specs: LayerSpec[] = [];
+  const block = (group: string, name: string, cin: number, mid: number, cout: number) => {
+    specs.push({
+      key: `${name}.0`,
+      torchConv: `${group}.${name}.0`,
+      torchBn: `${group}.${name}.1`,
+      cin,
+      cout: mid,
+    });
+    specs.push({
+      key: `${name}.3`,
+      torchConv: `${group}.${name}.3`,
+      torchBn: `${group}.${name}.4`,
+      cin: mid,
+      cout,
+    });
+  };
+  const up = (name: string, ch: number) =>
+    specs.push({
+      key: `${name}.1`,
+      torchConv: `decoder.${name}.1`,
+      torchBn: `decoder.${name}.2`,
+      cin: ch,
+      cout: ch,
+    });
+  block("encoder", "block1", 1, c, c);
+  block("encoder", "block2", c, 2 * c, 2 * c);
+  block("encoder", "block3", 2 * c, 4 * c, 4 * c);
+  block("encoder", "block4", 4 * c, 8 * c, 8 * c);
+  block("encoder", "block5", 8 * c, 8 * c, 8 * c);
+  up("up1", 8 * c);
+  block("decoder", "db1", 8 * c, 8 * c, 4 * c);
+  up("up2", 4 * c);
+  block("decoder", "db2", 4 * c, 4 * c, 2 * c);
+  up("up3", 2 * c);
+  block("decoder", "db3", 2 * c, 2 * c, c);
+  up("up4", c);
+  block("decoder", "db4", c, c, c);
+  specs.push({ key: "fin_out.0", torchConv: "decoder.fin_out.0", torchBn: null, cin: c, cout: 3 });
+  return specs;
+}
+
+/** Trainable parameters (conv weights + biases, BN affine) for width `c`, without allocating. */
+export function paramCount(c: number): number {
+  return layerSpecs(c).reduce(
+    (n, s) => n + 9 * s.cin * s.cout + s.cout + (s.torchBn ? 2 * s.cout : 0),
+    0,
+  );
+}
+
+/** Floats in a flat weight file: parameters plus BN running mean and variance. */
+export function stateFloatCount(c: number): number {
+  return layerSpecs(c).reduce((n, s) => n + (s.torchBn ? 2 * s.cout : 0), paramCount(c));
+}
+
+export interface Layer {
+  spec: LayerSpec;
+  /** [3, 3, cin, cout] (HWIO). */
+  w: tf.Variable;
+  b: tf.Variable;
+  gamma?: tf.Variable;
+  beta?: tf.Variable;
+  runMean?: tf.Variable;
+  runVar?: tf.Variable;
+}
+
+export interface UNet {
+  width: number;
+  layers: Layer[];
+  /** Trainable variables in layer order (w, b, gamma, beta per layer). */
+  trainable: tf.Variable[];
+  /** Every state tensor in flat-file order (trainable + running stats per layer). */
+  state: tf.Variable[];
+}
+
+/**
+ * A freshly initialised network as in the reference `weights_init`: conv weight N(0, 0.02²),
+ * conv bias U(±1/√fan_in) (PyTorch default), BN weight N(1, 0.02²), BN bias 0, running
+ * mean 0 / var 1. Draws come from our seeded Rng in layer order.
+ */
+export function createUNet(width: number, seed = 0): UNet {
+  const rng = createRng(seed);
+  const layers: Layer[] = layerSpecs(width).map((spec, i) => {
+    const nw = 9 * spec.cin * spec.cout;
+    const w = new Float32Array(nw);
+    for (let k = 0; k < nw; k++) w[k] = 0.02 * rng.normal();
+    const bound = 1 / Math.sqrt(9 * spec.cin);
+    const b = new Float32Array(spec.cout).map(() => rng.uniform(-bound, bound));
+    const v = (data: Float32Array, shape: number[], name: string, trainable = true) =>
+      tf.variable(tf.tensor(data, shape), trainable, `unet${width}_${i}_${name}_${uid()}`);
+    const layer: Layer = {
+      spec,
+      w: v(w, [3, 3, spec.cin, spec.cout], "w"),
+      b: v(b, [spec.cout], "b"),
+    };
+    if (spec.torchBn) {
+      const g = new Float32Array(spec.cout).map(() => 1 + 0.02 * rng.normal());
+      layer.gamma = v(g, [spec.cout], "gamma");
+      layer.beta = v(new Float32Array(spec.cout), [spec.cout], "beta");
+      layer.runMean = v(new Float32Array(spec.cout), [spec.cout], "rmean", false);
+      layer.runVar = v(new Float32Array(spec.cout).fill(1), [spec.cout], "rvar", false);
+    }
+    return layer;
+  });
+  const trainable: tf.Variable[] = [];
+  const state: tf.Variable[] = [];
+  for (const l of layers) {
+    const own = [l.w, l.b, l.gamma, l.beta].filter((x): x is tf.Variable => x !== undefined);
+    trainable.push(...own);
+    state.push(...own);
+    if (l.runMean && l.runVar) state.push(l.runMean, l.runVar);
+  }
+  return { width, layers, trainable, state };
+}
+
+let uidCounter = 0;
+function uid(): number {
+  uidCounter += 1;
+  return uidCounter;
+}
+
+export function disposeUNet(model: UNet): void {
+  for (const v of model.state) v.dispose();
+}
+
+/** Pending BN running-stat updates collected in train mode (applied by the caller). */
+export type StatUpdates = { layer: Layer; mean: tf.Tensor1D; variance: tf.Tensor1D; n: number }[];
+
+function convBnRelu(layer: Layer, x: tf.Tensor4D, train: boolean, stats?: StatUpdates) {
+  const y = tf.fused.conv2d({
+    x,
+    filter: layer.w as tf.Tensor4D,
+    bias: layer.b,
+    strides: 1,
+    pad: "same",
+  });
+  if (!layer.gamma || !layer.beta || !layer.runMean || !layer.runVar) return y;
+  if (!train) {
+    // Eval: per-channel affine from running statistics.
+    const scale = tf.div(layer.gamma, tf.sqrt(tf.add(layer.runVar, BN_EPS)));
+    const shift = tf.sub(layer.beta, tf.mul(layer.runMean, scale));
+    return tf.relu(tf.add(tf.mul(y, scale), shift)) as tf.Tensor4D;
+  }
+  // Train: batch statistics, biased variance for the normalisation (PyTorch).
+  const mean = tf.mean(y, [0, 1, 2]) as tf.Tensor1D;
+  const centred = tf.sub(y, mean);
+  const variance = tf.mean(tf.square(centred), [0, 1, 2]) as tf.Tensor1D;
+  // div/sqrt, not rsqrt: the wasm Rsqrt kernel is only accurate to ~1e-6 relative, which
+  // tiny-batch BN (2x2 maps at the bottleneck) amplifies past the 1e-5 golden tolerance.
+  const scale = tf.div(layer.gamma, tf.sqrt(tf.add(variance, BN_EPS)));
+  stats?.push({ layer, mean, variance, n: y.shape[0] * y.shape[1] * y.shape[2] });
+  return tf.relu(tf.add(tf.mul(centred, scale), layer.beta)) as tf.Tensor4D;
+}
+
+/**
+ * Applies collected running-stat updates the way PyTorch does:
+ * running = (1 − m)·running + m·batch, with the UNBIASED batch variance (n/(n−1)).
+ */
+export function applyStatUpdates(stats: StatUpdates): void {
+  tf.tidy(() => {
+    for (const { layer, mean, variance, n } of stats) {
+      if (!layer.runMean || !layer.runVar) continue;
+      const m = BN_MOMENTUM;
+      layer.runMean.assign(tf.add(tf.mul(layer.runMean, 1 - m), tf.mul(mean, m)));
+      const unbiased = tf.mul(variance, n / Math.max(1, n - 1));
+      layer.runVar.assign(tf.add(tf.mul(layer.runVar, 1 - m), tf.mul(unbiased, m)));
+    }
+  });
+}
+
+/** Input sizes must survive four 2x2 poolings and come back to the same size. */
+export function checkInputSize(height: number, width: number): void {
+  if (height % 16 !== 0 || width % 16 !== 0 || height < 16 || width < 16) {
+    throw new Error(
+      `U-Net input ${width}x${height}: width and height must be positive multiples of 16 ` +
+        "(four 2x2 poolings then x2 upsamplings); resize the images, e.g. to 128x128 or 256x256",
+    );
+  }
+}
+
+/**
+ * Forward pass. `x` is [N, H, W, 1], H and W multiples of 16. In train mode BN uses batch
+ * statistics and, when `stats` is given, records the running-stat updates to apply later.
+ * Returns [N, H, W, 3]. Call inside tf.tidy.
+ */
+export function forward(model: UNet, x: tf.Tensor4D, train: boolean, stats?: StatUpdates) {
+  checkInputSize(x.shape[1], x.shape[2]);
+  const L = model.layers;
+  let i = 0;
+  const cbr = (t: tf.Tensor4D) => convBnRelu(L[i++], t, train, stats);
+  const block = (t: tf.Tensor4D) => cbr(cbr(t));
+  const pool = (t: tf.Tensor4D) => tf.maxPool(t, 2, 2, "valid");
+  const up = (t: tf.Tensor4D) =>
+    cbr(tf.image.resizeBilinear(t, [t.shape[1] * 2, t.shape[2] * 2], true) as tf.Tensor4D);
+  const b1 = block(x);
+  const b2 = block(pool(b1));
+  const b3 = block(pool(b2));
+  const b4 = block(pool(b3));
+  const b5 = block(pool(b4));
+  const d1 = block(tf.add(up(b5), b4));
+  const d2 = block(tf.add(up(d1), b3));
+  const d3 = block(tf.add(up(d2), b2));
+  const d4 = block(tf.add(up(d3), b1));
+  return cbr(d4);
+}
+
+export interface TorchTensor {
+  shape: number[];
+  values: ArrayLike<number>;
+}
+
+/**
+ * Copies a PyTorch state dict (names as in model_unetskip.py, conv weights OIHW) into the
+ * model, transposing conv weights to HWIO. Throws naming the first missing or mis-shaped entry.
+ */
+export function loadTorchStateDict(model: UNet, sd: Record<string, TorchTensor>): void {
+  const get = (name: string, shape: number[]): ArrayLike<number> => {
+    const t = sd[name];
+    if (!t) throw new Error(`loadTorchStateDict: missing '${name}' (width ${model.width})`);
+    if (
+      t.shape.join("x") !== shape.join("x") ||
+      t.values.length !== shape.reduce((a, b) => a * b, 1)
+    ) {
+      throw new Error(
+        `loadTorchStateDict: '${name}' has shape [${t.shape}], expected [${shape}] for a ` +
+          `width-${model.width} network; load a state dict of the same width`,
+      );
+    }
+    return t.values;
+  };
+  tf.tidy(() => {
+    for (const l of model.layers) {
+      const { cin, cout, torchConv, torchBn } = l.spec;
+      const w = get(`${torchConv}.weight`, [cout, cin, 3, 3]);
+      l.w.assign(tf.transpose(tf.tensor4d(Float32Array.from(w), [cout, cin, 3, 3]), [2, 3, 1, 0]));
+      l.b.assign(tf.tensor1d(Float32Array.from(get(`${torchConv}.bias`, [cout]))));
+      if (torchBn && l.gamma && l.beta && l.runMean && l.runVar) {
+        const one = (s: string) => tf.tensor1d(Float32Array.from(get(`${torchBn}.${s}`, [cout])));
+        l.gamma.assign(one("weight"));
+        l.beta.assign(one("bias"));
+        l.runMean.assign(one("running_mean"));
+        l.runVar.assign(one("running_var"));
+      }
+    }
+  });
+}
+
+/** All state (parameters + running stats) as one flat array in `model.state` order. */
+export function getFlatState(model: UNet): Float32Array {
+  const out = new Float32Array(stateFloatCount(model.width));
+  let o = 0;
+  for (const v of model.state) {
+    const d = v.dataSync() as Float32Array;
+    out.set(d, o);
+    o += d.length;
+  }
+  return out;
+}
+
+/** Inverse of getFlatState; the length must match the width exactly. */
+export function setFlatState(model: UNet, flat: Float32Array): void {
+  const want = stateFloatCount(model.width);
+  if (flat.length !== want) {
+    throw new Error(
+      `U-Net state for width ${model.width} needs ${want} floats, got ${flat.length}`,
+    );
+  }
+  let o = 0;
+  tf.tidy(() => {
+    for (const v of model.state) {
+      v.assign(tf.tensor(flat.subarray(o, o + v.size), v.shape));
+      o += v.size;
+    }
+  });
+}
