@@ -86,6 +86,8 @@ export interface TaskContext extends BaseContext {
   /** Content key of this node's output (fingerprint for manifests). */
   key: string;
   graphFingerprint: string;
+  /** Data the caller handed to this node for this run (e.g. posted images), if any. */
+  injected?: unknown;
 }
 
 export interface SampleContext extends BaseContext {

@@ -62,6 +62,12 @@ export interface RunOptions {
   runId?: string;
   /** Samples previewed for map nodes that end the computed part of the graph. */
   previewSamples?: number;
+  /**
+   * Data handed to particular nodes for this run only, by node id: e.g. images posted to the
+   * inspection endpoint, which an image-source node then reads instead of its folder.
+   * Injected data takes part in the node's content key through `injectedKey`.
+   */
+  injected?: Record<string, { key: string; data: unknown }>;
 }
 
 export interface RunResult {
@@ -176,6 +182,7 @@ export class Engine {
             inputs: inputKeys,
             seed: seeded ? seed : undefined,
             fingerprint,
+            injected: options.injected?.[nodeId]?.key,
           }),
         );
         keys.set(nodeId, key);
@@ -197,6 +204,7 @@ export class Engine {
           graphFingerprint,
           emit,
           typeDir: def.type,
+          injected: options.injected?.[nodeId]?.data,
         });
 
         if (def.kind === "map") {
@@ -410,6 +418,7 @@ export class Engine {
     graphFingerprint: string;
     emit: (e: RunEvent) => void;
     typeDir: string;
+    injected: unknown;
   }): TaskContext {
     const { runId, nodeId, emit } = o;
     let firstStep: { step: number; t: number } | undefined;
@@ -424,6 +433,7 @@ export class Engine {
       backend: o.backend,
       key: o.key,
       graphFingerprint: o.graphFingerprint,
+      injected: o.injected,
       workDir: async () => {
         const dir = join(this.cacheDir, "work", safeName(o.typeDir), o.key);
         await mkdir(dir, { recursive: true });
