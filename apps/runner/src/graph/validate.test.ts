@@ -268,9 +268,7 @@ describe("plugins", () => {
     const problems = await loadPlugins(r, join(fixtures, "plugins/good"));
     assert.equal(problems.length, 1);
     assert.match(problems[0].message, /already registered by plugin .*simple-nodes\.ts/);
-    assert.throws(
-      () => r.register(reader, "a.ts") || r.register(reader, "b.ts"),
-      /from b\.ts is already registered by a\.ts/,
-    );
+    r.register(reader, "a.ts");
+    assert.throws(() => r.register(reader, "b.ts"), /from b\.ts is already registered by a\.ts/);
   });
 });
