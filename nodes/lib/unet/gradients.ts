@@ -168,6 +168,12 @@ const configs: tf.GradConfig[] = [
     },
   },
   {
+    kernelName: "SplitV",
+    gradFunc: (dy, _s, attrs): Grads => ({
+      x: () => tf.concat(dy as T[], attrs.axis as number),
+    }),
+  },
+  {
     kernelName: "MaxPool",
     inputsToSave: ["x"],
     outputsToSave: [true],
