@@ -1,0 +1,148 @@
+/**
+ * Trained-model files: `weights.bin` (flat little-endian float32 state in model.state order:
+ * per layer conv weight HWIO, bias, BN gamma, beta, running mean, running var) and
+ * `manifest.json`. Both are written to a temp file and renamed, manifest last, so a reader
+ * never sees a manifest pointing at half-written weights.
+ */
+import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import { createUNet, setFlatState, stateFloatCount, type UNet } from "./model.ts";
+
+export const ARCHITECTURE = "edgrec-unet";
+export const WEIGHTS_FILE = "weights.bin";
+export const MANIFEST_FILE = "manifest.json";
+
+export const manifestSchema = z.object({
+  architecture: z.literal(ARCHITECTURE),
+  formatVersion: z.literal(1),
+  width: z.number().int().positive(),
+  inputSize: z.object({ width: z.number().int().positive(), height: z.number().int().positive() }),
+  channelsIn: z.literal(1),
+  channelsOut: z.literal(3),
+  channelOrder: z.literal("RGB"),
+  preset: z.string(),
+  steps: z.number().int().nonnegative(),
+  lossCurve: z.array(z.number()),
+  seed: z.number().int(),
+  dataFingerprint: z.string(),
+  graphFingerprint: z.string(),
+  weightsFile: z.literal(WEIGHTS_FILE),
+  weightFloats: z.number().int().positive(),
+  createdAt: z.string(),
+});
+export type ModelManifest = z.infer<typeof manifestSchema>;
+
+/** What the caller supplies; the fixed fields are filled in by saveModel. */
+export type ManifestInput = Omit<
+  ModelManifest,
+  | "architecture"
+  | "formatVersion"
+  | "width"
+  | "channelsIn"
+  | "channelsOut"
+  | "channelOrder"
+  | "weightsFile"
+  | "weightFloats"
+  | "createdAt"
+>;
+
+async function atomicWrite(path: string, data: Uint8Array | string): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
+}
+
+/** Writes `model` (weights + running stats) and its manifest into `dir` (created if needed). */
+export async function saveModel(
+  dir: string,
+  model: UNet,
+  state: Float32Array,
+  info: ManifestInput,
+): Promise<ModelManifest> {
+  const floats = stateFloatCount(model.width);
+  if (state.length !== floats) {
+    throw new Error(
+      `saveModel: state has ${state.length} floats, width ${model.width} needs ${floats}`,
+    );
+  }
+  const manifest = manifestSchema.parse({
+    ...info,
+    architecture: ARCHITECTURE,
+    formatVersion: 1,
+    width: model.width,
+    channelsIn: 1,
+    channelsOut: 3,
+    channelOrder: "RGB",
+    weightsFile: WEIGHTS_FILE,
+    weightFloats: floats,
+    createdAt: new Date().toISOString(),
+  });
+  await mkdir(dir, { recursive: true });
+  const bytes = new Uint8Array(state.buffer, state.byteOffset, state.byteLength);
+  await atomicWrite(join(dir, WEIGHTS_FILE), bytes);
+  await atomicWrite(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+/** Reads and validates a manifest (no weights). */
+export async function readManifest(dir: string): Promise<ModelManifest> {
+  const path = join(dir, MANIFEST_FILE);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, "utf8"));
+  } catch (e) {
+    throw new Error(
+      `loadModel: cannot read ${path} (${(e as Error).message}); train a model first`,
+    );
+  }
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `loadModel: ${path} is not an ${ARCHITECTURE} manifest: ${issue.path.join(".")}: ` +
+        `${issue.message}; retrain or point at an EdgRec model folder`,
+    );
+  }
+  if (parsed.data.weightFloats !== stateFloatCount(parsed.data.width)) {
+    throw new Error(
+      `loadModel: ${path} says width ${parsed.data.width} but weightFloats ` +
+        `${parsed.data.weightFloats}; the manifest is inconsistent, retrain`,
+    );
+  }
+  return parsed.data;
+}
+
+/** Loads a saved model; checks the weight file length against the architecture. */
+export async function loadModel(dir: string): Promise<{ manifest: ModelManifest; model: UNet }> {
+  const manifest = await readManifest(dir);
+  const path = join(dir, manifest.weightsFile);
+  const want = manifest.weightFloats * 4;
+  const size = (await stat(path)).size;
+  if (size !== want) {
+    throw new Error(
+      `loadModel: ${path} has ${size} bytes, a width-${manifest.width} ${ARCHITECTURE} needs ` +
+        `${want}; the file is truncated or from another model, retrain or restore it`,
+    );
+  }
+  const buf = await readFile(path);
+  const flat = new Float32Array(manifest.weightFloats);
+  new Uint8Array(flat.buffer).set(buf);
+  const model = createUNet(manifest.width, manifest.seed);
+  setFlatState(model, flat);
+  return { manifest, model };
+}
+
+/** Throws when images of `size` cannot be fed to the model described by `manifest`. */
+export function assertModelFits(
+  manifest: Pick<ModelManifest, "inputSize" | "width">,
+  size: { width: number; height: number },
+): void {
+  const { width, height } = manifest.inputSize;
+  if (size.width !== width || size.height !== height) {
+    throw new Error(
+      `model was trained on ${width}x${height} images but got ${size.width}x${size.height}; ` +
+        `resize the input to ${width}x${height} (resize node) or train a model at this size`,
+    );
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * Training loop of EDGREC.md §5: Adam (lr 1e-4, betas 0.9/0.999, eps 1e-8, no weight decay),
+ * MultiStepLR (milestones 0.8·epochs and 0.9·epochs, γ 0.2, stepped per epoch), loss
+ * L2 + SSIM. Exact-resume snapshots hold weights, BN running stats, Adam moments and the step.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { reconstructionLoss, ssimRange } from "./loss.ts";
+import {
+  applyStatUpdates,
+  checkInputSize,
+  createUNet,
+  disposeUNet,
+  forward,
+  getFlatState,
+  type StatUpdates,
+  setFlatState,
+  type UNet,
+} from "./model.ts";
+
+export interface TrainerOptions {
+  /** U-Net base width C. */
+  width: number;
+  /** Training image size (multiples of 16). */
+  imageWidth: number;
+  imageHeight: number;
+  /** Epoch count and steps per epoch drive the MultiStepLR schedule. */
+  epochs: number;
+  stepsPerEpoch: number;
+  /** Seeds the weight initialisation. */
+  seed: number;
+  /** Base learning rate; default 1e-4. */
+  lr?: number;
+}
+
+export interface StepResult {
+  loss: number;
+  l2: number;
+  ssim: number;
+}
+
+export interface TrainerSnapshot {
+  width: number;
+  step: number;
+  /** Flat model state (parameters + running stats), see model.getFlatState. */
+  state: Float32Array;
+  /** Adam first and second moments, concatenated in trainable-variable order. */
+  adamM: Float32Array;
+  adamV: Float32Array;
+}
+
+export const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8 } as const;
+
+/**
+ * Learning rate at a 0-based `epoch`, reproducing torch MultiStepLR with the reference's float
+ * milestones [0.8·epochs, 0.9·epochs]: a milestone that is not a whole number never fires.
+ */
+export function learningRateAt(epoch: number, epochs: number, base = 1e-4): number {
+  let lr = base;
+  for (const m of [epochs * 0.8, epochs * 0.9]) if (Number.isInteger(m) && epoch >= m) lr *= 0.2;
+  return lr;
+}
+
+export class Trainer {
+  readonly model: UNet;
+  readonly options: Required<TrainerOptions>;
+  private m: tf.Variable[];
+  private v: tf.Variable[];
+  private stepCount = 0;
+
+  constructor(options: TrainerOptions) {
+    checkInputSize(options.imageHeight, options.imageWidth);
+    for (const k of ["epochs", "stepsPerEpoch"] as const) {
+      if (!Number.isInteger(options[k]) || options[k] < 1) {
+        throw new Error(`Trainer: ${k} must be a positive integer, got ${options[k]}`);
+      }
+    }
+    this.options = { lr: 1e-4, ...options };
+    this.model = createUNet(options.width, options.seed);
+    this.m = this.model.trainable.map((p) => tf.variable(tf.zerosLike(p), false));
+    this.v = this.model.trainable.map((p) => tf.variable(tf.zerosLike(p), false));
+  }
+
+  /** Optimiser steps taken so far. */
+  get steps(): number {
+    return this.stepCount;
+  }
+
+  /** Learning rate the next step will use. */
+  currentLearningRate(): number {
+    const epoch = Math.floor(this.stepCount / this.options.stepsPerEpoch);
+    return learningRateAt(epoch, this.options.epochs, this.options.lr);
+  }
+
+  private batchTensors(edge: Float32Array, channels: 1 | 3, what: string): tf.Tensor4D {
+    const { imageWidth: w, imageHeight: h } = this.options;
+    const per = w * h * channels;
+    if (edge.length === 0 || edge.length % per !== 0) {
+      throw new Error(
+        `Trainer: ${what} has ${edge.length} floats, expected a multiple of ${per} ` +
+          `(N x ${h} x ${w} x ${channels}, NHWC)`,
+      );
+    }
+    return tf.tensor4d(edge, [edge.length / per, h, w, channels]);
+  }
+
+  /**
+   * One optimiser step on a batch. `edge` is N·H·W (NHWC, 1 channel), `target` N·H·W·3 RGB.
+   * Returns the batch loss before the update.
+   */
+  step(batch: { edge: Float32Array; target: Float32Array }): StepResult {
+    const lr = this.currentLearningRate();
+    const t = this.stepCount + 1;
+    const out = tf.tidy(() => {
+      const x = this.batchTensors(batch.edge, 1, "edge");
+      const y = this.batchTensors(batch.target, 3, "target");
+      if (x.shape[0] !== y.shape[0]) {
+        throw new Error(`Trainer: edge batch ${x.shape[0]} != target batch ${y.shape[0]}`);
+      }
+      const stats: StatUpdates = [];
+      let kept: tf.Scalar[] = [];
+      const { grads } = tf.variableGrads(() => {
+        const pred = forward(this.model, x, true, stats);
+        const parts = reconstructionLoss(pred, y, ssimRange(pred));
+        kept = [tf.keep(parts.l2), tf.keep(parts.ssim)];
+        for (const s of stats) {
+          tf.keep(s.mean);
+          tf.keep(s.variance);
+        }
+        return parts.total;
+      }, this.model.trainable);
+      applyStatUpdates(stats);
+      for (const s of stats) {
+        s.mean.dispose();
+        s.variance.dispose();
+      }
+      // PyTorch Adam: p -= (lr / bc1) · m / (sqrt(v) / sqrt(bc2) + eps).
+      const bc1 = 1 - ADAM.beta1 ** t;
+      const bc2 = Math.sqrt(1 - ADAM.beta2 ** t);
+      this.model.trainable.forEach((p, i) => {
+        const g = grads[p.name];
+        const m = tf.add(tf.mul(this.m[i], ADAM.beta1), tf.mul(g, 1 - ADAM.beta1));
+        const v = tf.add(tf.mul(this.v[i], ADAM.beta2), tf.mul(tf.square(g), 1 - ADAM.beta2));
+        const denom = tf.add(tf.div(tf.sqrt(v), bc2), ADAM.eps);
+        p.assign(tf.sub(p, tf.mul(tf.div(m, denom), lr / bc1)));
+        this.m[i].assign(m);
+        this.v[i].assign(v);
+      });
+      const [l2, ssim] = kept;
+      const values = tf.stack([l2, ssim]).dataSync();
+      l2.dispose();
+      ssim.dispose();
+      return { l2: values[0], ssim: values[1] };
+    });
+    this.stepCount = t;
+    return { loss: out.l2 + out.ssim, l2: out.l2, ssim: out.ssim };
+  }
+
+  /** Forward pass on N edges (N·H·W floats) → N·H·W·3 RGB, eval mode unless `train`. */
+  predict(edges: Float32Array, train = false): Float32Array {
+    return tf.tidy(() => {
+      const x = this.batchTensors(edges, 1, "edges");
+      return forward(this.model, x, train).dataSync() as Float32Array;
+    });
+  }
+
+  /** Everything needed to continue training bit-for-bit (copies, safe to keep). */
+  stateSnapshot(): TrainerSnapshot {
+    const flat = (vs: tf.Variable[]) => {
+      const out = new Float32Array(vs.reduce((n, x) => n + x.size, 0));
+      let o = 0;
+      for (const x of vs) {
+        out.set(x.dataSync() as Float32Array, o);
+        o += x.size;
+      }
+      return out;
+    };
+    return {
+      width: this.model.width,
+      step: this.stepCount,
+      state: getFlatState(this.model),
+      adamM: flat(this.m),
+      adamV: flat(this.v),
+    };
+  }
+
+  /** Restores a snapshot taken from a trainer of the same width. */
+  restore(s: TrainerSnapshot): void {
+    if (s.width !== this.model.width) {
+      throw new Error(
+        `Trainer.restore: snapshot is width ${s.width}, trainer is ${this.model.width}`,
+      );
+    }
+    setFlatState(this.model, s.state);
+    const fill = (vs: tf.Variable[], data: Float32Array, what: string) => {
+      const need = vs.reduce((n, x) => n + x.size, 0);
+      if (data.length !== need) {
+        throw new Error(`Trainer.restore: ${what} has ${data.length} floats, expected ${need}`);
+      }
+      let o = 0;
+      tf.tidy(() => {
+        for (const x of vs) {
+          x.assign(tf.tensor(data.subarray(o, o + x.size), x.shape));
+          o += x.size;
+        }
+      });
+    };
+    fill(this.m, s.adamM, "adamM");
+    fill(this.v, s.adamV, "adamV");
+    this.stepCount = s.step;
+  }
+
+  dispose(): void {
+    disposeUNet(this.model);
+    for (const x of [...this.m, ...this.v]) x.dispose();
+  }
+}
