@@ -122,7 +122,8 @@ export function argsortFloat64(values: ArrayLike<number>): Uint32Array {
   let posInf = 0;
   for (let i = 0; i < n; i++) {
     const v = values[i];
-    if (Number.isNaN(v)) throw new Error(`argsortFloat64: value at index ${i} is NaN; scores must be numbers`);
+    if (Number.isNaN(v))
+      throw new Error(`argsortFloat64: value at index ${i} is NaN; scores must be numbers`);
     if (v === Number.NEGATIVE_INFINITY) negInf++;
     else if (v === Number.POSITIVE_INFINITY) posInf++;
   }
