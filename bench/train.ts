@@ -1,0 +1,245 @@
+/**
+ * U-Net training/inference speed on the wasm backend (one thread) vs the reference PyTorch
+ * figures, plus the conv-gradient micro-benchmark and a per-kernel profile.
+ *   npm run bench -- train [--widths 16,32,64,128] [--sizes 128,256] [--limit 60] [--no-micro]
+ * Each (width, size) runs in its own child process so peak RSS is per combination.
+ * Timings are noisy: 2 cores shared with other processes.
+ */
+import { spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as tf from "@tensorflow/tfjs-core";
+import { initBackend, naiveWasmBackpropInput } from "../nodes/lib/unet/backend.ts";
+import { Trainer } from "../nodes/lib/unet/train.ts";
+import { createRng } from "../nodes/sdk/rng.ts";
+import { machineLine, printTable } from "./_table.ts";
+
+const REF_STEP_S: Record<string, number> = { "128@128": 12.5, "128@256": 45.3 };
+const REF_FWD_MS: Record<string, number> = {
+  "16@128": 18.0,
+  "16@256": 30.3,
+  "32@128": 39.1,
+  "32@256": 97.0,
+  "64@128": 87.5,
+  "64@256": 337.6,
+  "128@128": 325.9,
+  "128@256": 1220.3,
+};
+const BATCH = 8;
+
+function arg(args: string[], name: string, dflt: string): string {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
+}
+
+function randomBatch(n: number, size: number, seed: number) {
+  const rng = createRng(seed);
+  return {
+    edge: Float32Array.from({ length: n * size * size }, () => rng.next() * 0.3),
+    target: Float32Array.from({ length: n * size * size * 3 }, () => rng.next()),
+  };
+}
+
+interface ChildResult {
+  width: number;
+  size: number;
+  firstStepS: number;
+  stepS: number | null;
+  fwdMs: number | null;
+  rssMiB: number;
+  note: string;
+  profile?: { kernel: string; ms: number }[];
+}
+
+/** Measures one (width, size) combination in this process. */
+async function child(width: number, size: number, limitS: number, profile: boolean) {
+  await initBackend("wasm");
+  const res: ChildResult = {
+    width,
+    size,
+    firstStepS: 0,
+    stepS: null,
+    fwdMs: null,
+    rssMiB: 0,
+    note: "",
+  };
+  try {
+    const t = new Trainer({
+      width,
+      imageWidth: size,
+      imageHeight: size,
+      epochs: 800,
+      stepsPerEpoch: 27,
+      seed: 1,
+    });
+    const b = randomBatch(BATCH, size, 2);
+    let t0 = performance.now();
+    t.step(b);
+    res.firstStepS = (performance.now() - t0) / 1000;
+    if (res.firstStepS > limitS) {
+      res.note = `warm-up step ${res.firstStepS.toFixed(0)} s > ${limitS} s: timed steps skipped`;
+    } else {
+      const reps = 2;
+      t0 = performance.now();
+      for (let i = 0; i < reps; i++) t.step(b);
+      res.stepS = (performance.now() - t0) / 1000 / reps;
+    }
+    const one = randomBatch(1, size, 3).edge;
+    t.predict(one);
+    const reps = res.firstStepS > limitS ? 1 : 3;
+    t0 = performance.now();
+    for (let i = 0; i < reps; i++) t.predict(one);
+    res.fwdMs = (performance.now() - t0) / reps;
+    if (profile) {
+      const info = await tf.profile(() => {
+        t.step(b);
+      });
+      const by = new Map<string, number>();
+      for (const k of info.kernels) {
+        by.set(k.name, (by.get(k.name) ?? 0) + (k.kernelTimeMs as number));
+      }
+      res.profile = [...by.entries()]
+        .map(([kernel, ms]) => ({ kernel, ms }))
+        .sort((a, b2) => b2.ms - a.ms)
+        .slice(0, 12);
+    }
+    t.dispose();
+  } catch (e) {
+    res.note = `failed: ${(e as Error).message.split("\n")[0].slice(0, 80)}`;
+  }
+  res.rssMiB = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(`RESULT ${JSON.stringify(res)}\n`);
+}
+
+function time(f: () => tf.Tensor, reps = 3): number {
+  tf.tidy(() => void f().dataSync());
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) tf.tidy(() => void f().dataSync());
+  return (performance.now() - t0) / reps;
+}
+
+/** Conv gradient routes: ours (forward convs) vs the wasm kernel / a matmul im2col route. */
+async function micro(): Promise<void> {
+  await initBackend("wasm");
+  const rows: Record<string, string | number>[] = [];
+  for (const [n, h, ci, co] of [
+    [8, 128, 16, 16],
+    [8, 64, 32, 64],
+    [8, 32, 128, 128],
+    [8, 16, 256, 256],
+  ]) {
+    tf.tidy(() => {
+      const x = tf.randomNormal([n, h, h, ci]) as tf.Tensor4D;
+      const w = tf.randomNormal([3, 3, ci, co]) as tf.Tensor4D;
+      const dy = tf.randomNormal([n, h, h, co]) as tf.Tensor4D;
+      const fwd = time(() => tf.conv2d(x, w, 1, "same"));
+      const dxOurs = time(() => tf.conv2dTranspose(dy, w, [n, h, h, ci], 1, "same"));
+      const dxNaive = time(() => naiveWasmBackpropInput(dy, w, [n, h, h, ci]), 1);
+      const attrs = { strides: 1, pad: "same", dataFormat: "NHWC", filterShape: [3, 3, ci, co] };
+      const dwOurs = time(
+        () => tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, attrs as never) as tf.Tensor,
+      );
+      // No wasm kernel exists; the plain-tfjs alternative is im2col by 9 shifted slices + matMul.
+      const dwIm2col = time(() => {
+        const xp = tf.pad(x, [
+          [0, 0],
+          [1, 1],
+          [1, 1],
+          [0, 0],
+        ]);
+        const d2 = tf.reshape(dy, [n * h * h, co]);
+        const parts: tf.Tensor[] = [];
+        for (let a = 0; a < 3; a++) {
+          for (let c = 0; c < 3; c++) {
+            const s = tf.reshape(tf.slice(xp, [0, a, c, 0], [n, h, h, ci]), [n * h * h, ci]);
+            parts.push(tf.matMul(s, d2, true, false));
+          }
+        }
+        return tf.stack(parts);
+      }, 1);
+      rows.push({
+        shape: `${n}x${h}x${h} ${ci}->${co}`,
+        "fwd ms": fwd,
+        "dx ours ms": dxOurs,
+        "dx wasm kernel ms": dxNaive,
+        "dx speedup": dxNaive / dxOurs,
+        "dW ours ms": dwOurs,
+        "dW im2col+matMul ms": dwIm2col,
+        "dW speedup": dwIm2col / dwOurs,
+      });
+    });
+  }
+  printTable("Conv2D gradients on wasm (1 thread): forward-conv routes vs naive", rows);
+}
+
+export default async function run(args: string[]): Promise<void> {
+  const limit = Number(arg(args, "--limit", "60"));
+  if (args[0] === "--child") {
+    await child(Number(args[1]), Number(args[2]), limit, args.includes("--profile"));
+    return;
+  }
+  process.stdout.write(`${machineLine()}\n`);
+  if (!args.includes("--no-micro")) await micro();
+  const widths = arg(args, "--widths", "16,32,64,128").split(",").map(Number);
+  const sizes = arg(args, "--sizes", "128,256").split(",").map(Number);
+  const here = dirname(fileURLToPath(import.meta.url));
+  const rows: Record<string, string | number>[] = [];
+  const profiles: { label: string; profile: { kernel: string; ms: number }[] }[] = [];
+  for (const size of sizes) {
+    for (const width of widths) {
+      const profile = size === 128 && (width === 16 || width === 32);
+      const out = spawnSync(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          join(here, "index.ts"),
+          "train",
+          "--child",
+          String(width),
+          String(size),
+          "--limit",
+          String(limit),
+          ...(profile ? ["--profile"] : []),
+        ],
+        { encoding: "utf8", maxBuffer: 1 << 24 },
+      );
+      const line = out.stdout.split("\n").find((l) => l.startsWith("RESULT "));
+      if (!line) {
+        rows.push({ width, size, "s/step": "-", note: `child died: ${out.stderr.slice(-120)}` });
+        continue;
+      }
+      const r = JSON.parse(line.slice(7)) as ChildResult;
+      const key = `${width}@${size}`;
+      const step = r.stepS ?? r.firstStepS;
+      rows.push({
+        width,
+        size,
+        "s/step (b8)": r.stepS ?? `>${r.firstStepS.toFixed(0)}`,
+        "img/s": r.stepS ? BATCH / r.stepS : "-",
+        "ref s/step": REF_STEP_S[key] ?? "-",
+        "x ref step": REF_STEP_S[key] && step ? step / REF_STEP_S[key] : "-",
+        "fwd ms/img": r.fwdMs ?? "-",
+        "ref fwd ms": REF_FWD_MS[key] ?? "-",
+        "x ref fwd": r.fwdMs && REF_FWD_MS[key] ? r.fwdMs / REF_FWD_MS[key] : "-",
+        "peak RSS MiB": Math.round(r.rssMiB),
+        note: r.note,
+      });
+      if (r.profile)
+        profiles.push({ label: `width ${width}, ${size}x${size}, batch 8`, profile: r.profile });
+      process.stderr.write(`done ${key}\n`);
+    }
+  }
+  printTable("U-Net training step and inference, wasm backend, 1 thread", rows);
+  for (const p of profiles) {
+    const total = p.profile.reduce((s, k) => s + k.ms, 0);
+    printTable(
+      `Top kernels in one training step (tf.profile), ${p.label}`,
+      p.profile.map((k) => ({
+        kernel: k.kernel,
+        ms: k.ms,
+        share: `${((100 * k.ms) / total).toFixed(1)}%`,
+      })),
+    );
+  }
+}
