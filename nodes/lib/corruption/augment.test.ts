@@ -56,12 +56,12 @@ describe("individual augmenters", () => {
 
   test("gamma with a fixed value squares every channel", () => {
     const out = applyAugmenter("gamma", img, rng(), params({ gamma: [2, 2] }));
-    assert.ok(
-      maxDiff(
-        out.data,
-        img.data.map((v) => v * v),
-      ) < 1e-6,
+    // 8-bit table, so within half a level of v².
+    const err = maxDiff(
+      out.data,
+      img.data.map((v) => v * v),
     );
+    assert.ok(err <= 0.5 / 255 + 1e-7, `error ${err}`);
   });
 
   test("gamma draws one value per channel", () => {

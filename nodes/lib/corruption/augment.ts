@@ -88,18 +88,22 @@ function like(img: FloatImage, data: Float32Array): FloatImage {
   return { width: img.width, height: img.height, channels: img.channels, data };
 }
 
-/** Applies `f` to every RGB pixel (3-channel images only), returning a new image. */
+/**
+ * Applies `f` to every RGB pixel (3-channel images only), returning a new clamped image.
+ * `f` writes its result into the scratch triple it is given (no per-pixel allocation).
+ */
 function mapPixels(
   img: FloatImage,
-  f: (r: number, g: number, b: number) => [number, number, number],
+  f: (r: number, g: number, b: number, out: Float64Array) => void,
 ): FloatImage {
   const s = img.data;
   const out = new Float32Array(s.length);
+  const px = new Float64Array(3);
   for (let i = 0; i < s.length; i += 3) {
-    const [r, g, b] = f(s[i], s[i + 1], s[i + 2]);
-    out[i] = clamp01(r);
-    out[i + 1] = clamp01(g);
-    out[i + 2] = clamp01(b);
+    f(s[i], s[i + 1], s[i + 2], px);
+    out[i] = clamp01(px[0]);
+    out[i + 1] = clamp01(px[1]);
+    out[i + 2] = clamp01(px[2]);
   }
   return like(img, out);
 }
@@ -109,22 +113,30 @@ function applyLuts(img: FloatImage, luts: ArrayLike<number>[]): FloatImage {
   const s = img.data;
   const cn = img.channels;
   const out = new Float32Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = luts[i % cn][toU8(s[i])] / 255;
+  for (let k = 0; k < cn; k++) {
+    const lut = Float32Array.from(luts[k], (v) => v / 255);
+    for (let i = k; i < s.length; i += cn) out[i] = lut[toU8(s[i])];
+  }
   return like(img, out);
 }
 
 function histograms(img: FloatImage): Uint32Array[] {
   const cn = img.channels;
   const h = Array.from({ length: cn }, () => new Uint32Array(256));
-  for (let i = 0; i < img.data.length; i++) h[i % cn][toU8(img.data[i])]++;
+  for (let k = 0; k < cn; k++) {
+    const hk = h[k];
+    for (let i = k; i < img.data.length; i += cn) hk[toU8(img.data[i])]++;
+  }
   return h;
 }
 
+/** Per-channel gamma U(lo, hi) on 8-bit levels: 255·(v/255)^γ, rounded (imgaug's uint8 table). */
 const gamma: Op = (img, rng, p) => {
-  const g = Array.from({ length: img.channels }, () => rng.uniform(p.gamma[0], p.gamma[1]));
-  const out = new Float32Array(img.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = clamp01(img.data[i]) ** g[i % img.channels];
-  return like(img, out);
+  const luts = Array.from({ length: img.channels }, () => {
+    const g = rng.uniform(p.gamma[0], p.gamma[1]);
+    return Array.from({ length: 256 }, (_, v) => Math.round(255 * (v / 255) ** g));
+  });
+  return applyLuts(img, luts);
 };
 
 /**
@@ -138,23 +150,24 @@ const brightness: Op = (img, rng, p) => {
   const addFirst = rng.next() < 0.5;
   const f = (v: number) => (addFirst ? (v + add) * mul : v * mul + add);
   if (img.channels === 1) {
-    return like(
-      img,
-      img.data.map((v) => clamp01(f(v))),
-    );
+    const out = new Float32Array(img.data.length);
+    for (let i = 0; i < out.length; i++) out[i] = clamp01(f(img.data[i]));
+    return like(img, out);
   }
-  return mapPixels(img, (r, g, b) => {
+  return mapPixels(img, (r, g, b, out) => {
     if (space === 0) {
       const y = luma(r, g, b);
       const d = clamp01(f(y)) - y;
-      return [r + d, g + d, b + d];
+      out[0] = r + d;
+      out[1] = g + d;
+      out[2] = b + d;
+    } else if (space === 1) {
+      rgbToHsv(r, g, b, out);
+      hsvToRgb(out[0], out[1], clamp01(f(out[2])), out);
+    } else {
+      rgbToHls(r, g, b, out);
+      hlsToRgb(out[0], clamp01(f(out[1])), out[2], out);
     }
-    if (space === 1) {
-      const [h, s, v] = rgbToHsv(r, g, b);
-      return hsvToRgb(h, s, clamp01(f(v)));
-    }
-    const [h, l, s] = rgbToHls(r, g, b);
-    return hlsToRgb(h, clamp01(f(l)), s);
   });
 };
 
@@ -165,23 +178,29 @@ const brightness: Op = (img, rng, p) => {
 const sharpness: Op = (img, rng, p) => {
   const factor = rng.uniform(p.sharpness[0], p.sharpness[1]);
   const { width: w, height: h, channels: cn } = img;
-  const u8 = Uint8Array.from(img.data, toU8);
+  const u8 = new Uint8Array(img.data.length);
+  for (let i = 0; i < u8.length; i++) u8[i] = toU8(img.data[i]);
   const out = new Float32Array(u8.length);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      for (let k = 0; k < cn; k++) {
-        const i = (y * w + x) * cn + k;
-        let smooth = u8[i];
-        if (y > 0 && x > 0 && y < h - 1 && x < w - 1) {
-          let sum = 4 * u8[i];
-          for (let dy = -1; dy <= 1; dy++) {
-            for (let dx = -1; dx <= 1; dx++) sum += u8[((y + dy) * w + x + dx) * cn + k];
-          }
-          smooth = Math.round(sum / 13);
-        }
-        out[i] = Math.round(Math.min(255, Math.max(0, smooth + factor * (u8[i] - smooth)))) / 255;
-      }
+  const row = w * cn;
+  for (let i = 0; i < u8.length; i++) {
+    const x = Math.floor(i / cn) % w;
+    const y = Math.floor(i / row);
+    let smooth = u8[i];
+    if (y > 0 && x > 0 && y < h - 1 && x < w - 1) {
+      const sum =
+        u8[i - row - cn] +
+        u8[i - row] +
+        u8[i - row + cn] +
+        u8[i - cn] +
+        5 * u8[i] +
+        u8[i + cn] +
+        u8[i + row - cn] +
+        u8[i + row] +
+        u8[i + row + cn];
+      smooth = Math.round(sum / 13);
     }
+    const v = Math.round(smooth + factor * (u8[i] - smooth));
+    out[i] = Math.min(255, Math.max(0, v)) / 255;
   }
   return like(img, out);
 };
@@ -191,9 +210,9 @@ const hueSaturation: Op = (img, rng, p) => {
   const dh = (rng.uniform(p.hueSaturation[0], p.hueSaturation[1]) / 255) * 360;
   const ds = rng.uniform(p.hueSaturation[0], p.hueSaturation[1]) / 255;
   if (img.channels === 1) return img;
-  return mapPixels(img, (r, g, b) => {
-    const [h, s, v] = rgbToHsv(r, g, b);
-    return hsvToRgb(h + dh, clamp01(s + ds), v);
+  return mapPixels(img, (r, g, b, out) => {
+    rgbToHsv(r, g, b, out);
+    hsvToRgb(out[0] + dh, clamp01(out[1] + ds), out[2], out);
   });
 };
 
@@ -216,11 +235,11 @@ const posterize: Op = (img, rng, p) => {
   return applyLuts(img, [lut, lut, lut]);
 };
 
-const invert: Op = (img) =>
-  like(
-    img,
-    img.data.map((v) => 1 - clamp01(v)),
-  );
+const invert: Op = (img) => {
+  const out = new Float32Array(img.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = 1 - clamp01(img.data[i]);
+  return like(img, out);
+};
 
 /**
  * PIL ImageOps.autocontrast per channel: drop `cutoff` % of pixels at each end of the 8-bit
@@ -279,9 +298,9 @@ const rotate: Op = (img, rng, p) => rotateAboutCentre(img, rng.uniform(p.rotate[
 const hueShift: Op = (img, rng, p) => {
   const dh = 2 * rng.uniform(p.hueShift[0], p.hueShift[1]);
   if (img.channels === 1) return img;
-  return mapPixels(img, (r, g, b) => {
-    const [h, s, v] = rgbToHsv(r, g, b);
-    return hsvToRgb(h + dh, s, v);
+  return mapPixels(img, (r, g, b, out) => {
+    rgbToHsv(r, g, b, out);
+    hsvToRgb(out[0] + dh, out[1], out[2], out);
   });
 };
 
@@ -290,10 +309,9 @@ const channelDropout: Op = (img, rng, p) => {
   const cn = img.channels;
   const drop = Array.from({ length: cn }, () => rng.next() < p.channelDropoutProbability);
   if (drop.every(Boolean)) drop[rng.int(0, cn)] = false;
-  return like(
-    img,
-    img.data.map((v, i) => (drop[i % cn] ? 0 : v)),
-  );
+  const out = img.data.slice();
+  for (let k = 0; k < cn; k++) if (drop[k]) for (let i = k; i < out.length; i += cn) out[i] = 0;
+  return like(img, out);
 };
 
 const OPS: Record<AugmenterName, Op> = {

@@ -106,7 +106,7 @@ function emptyMask(img: FloatImage): FloatImage {
 
 function coverage(mask: FloatImage): number {
   let s = 0;
-  for (const v of mask.data) s += v;
+  for (let i = 0; i < mask.data.length; i++) s += mask.data[i];
   return s / mask.data.length;
 }
 

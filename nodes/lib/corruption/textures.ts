@@ -180,7 +180,7 @@ function scratches(w: number, h: number, rng: Rng, data: Float32Array): void {
           const x = Math.round(cx) + dx;
           const y = Math.round(cy) + dy;
           if (x < 0 || y < 0 || x >= w || y >= h) continue;
-          const d = Math.hypot(x - cx, y - cy);
+          const d = Math.sqrt((x - cx) ** 2 + (y - cy) ** 2);
           const alpha = clamp01(width - d + 0.5);
           if (alpha <= 0) continue;
           const o = (y * w + x) * 3;

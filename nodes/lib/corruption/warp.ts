@@ -17,8 +17,6 @@ const AB_SCALE = 1 << AB_BITS;
 const ROUND_DELTA = AB_SCALE / INTER_TAB_SIZE / 2;
 const INT_MAX = 2147483647;
 const INT_MIN = -2147483648;
-const SHORT_MAX = 32767;
-const SHORT_MIN = -32768;
 
 /** OpenCV's saturate_cast<int>(double): round half to even, then clamp. */
 function satInt(v: number): number {
@@ -26,8 +24,6 @@ function satInt(v: number): number {
   if (r - v === 0.5 && r % 2 !== 0) r -= 1;
   return Math.min(INT_MAX, Math.max(INT_MIN, r));
 }
-
-const satShort = (v: number): number => Math.min(SHORT_MAX, Math.max(SHORT_MIN, v));
 
 /**
  * Bilinear weights for each of the 32×32 sub-pixel positions, as float32 products of the
@@ -129,8 +125,9 @@ export function warpAffineData<T extends Float32Array | Float64Array>(
     for (let x = 0; x < outWidth; x++) {
       const X = (x0 + adelta[x]) >> (AB_BITS - INTER_BITS);
       const Y = (y0 + bdelta[x]) >> (AB_BITS - INTER_BITS);
-      const sx = satShort(X >> INTER_BITS);
-      const sy = satShort(Y >> INTER_BITS);
+      // OpenCV saturates these to int16; below 32767 px both values fall outside alike.
+      const sx = X >> INTER_BITS;
+      const sy = Y >> INTER_BITS;
       const wo = ((Y & (INTER_TAB_SIZE - 1)) * INTER_TAB_SIZE + (X & (INTER_TAB_SIZE - 1))) * 4;
       const w0 = WEIGHTS[wo];
       const w1 = WEIGHTS[wo + 1];
@@ -139,11 +136,22 @@ export function warpAffineData<T extends Float32Array | Float64Array>(
       const o = (y * outWidth + x) * cn;
       if (sx >= 0 && sx < sw - 1 && sy >= 0 && sy < sh - 1) {
         const p = sy * rowStride + sx * cn;
-        for (let k = 0; k < cn; k++) {
-          out[o + k] = r(
-            r(r(r(s[p + k] * w0) + r(s[p + k + cn] * w1)) + r(s[p + rowStride + k] * w2)) +
-              r(s[p + rowStride + k + cn] * w3),
-          );
+        // Two copies of the blend so the hot loop calls Math.fround directly (monomorphic).
+        if (f32) {
+          const fr = Math.fround;
+          for (let k = 0; k < cn; k++) {
+            const q = p + k;
+            out[o + k] = fr(
+              fr(fr(fr(s[q] * w0) + fr(s[q + cn] * w1)) + fr(s[q + rowStride] * w2)) +
+                fr(s[q + rowStride + cn] * w3),
+            );
+          }
+        } else {
+          for (let k = 0; k < cn; k++) {
+            const q = p + k;
+            out[o + k] =
+              s[q] * w0 + s[q + cn] * w1 + s[q + rowStride] * w2 + s[q + rowStride + cn] * w3;
+          }
         }
       } else if (sx >= sw || sx + 1 < 0 || sy >= sh || sy + 1 < 0) {
         for (let k = 0; k < cn; k++) out[o + k] = borderValue;
