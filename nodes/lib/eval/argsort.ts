@@ -82,7 +82,7 @@ function bucketSort(
   const last = nb - 1;
   for (let i = 0; i < n; i++) {
     const b = Math.floor((vals[start + i] * 0.5 - lo) * scale);
-    const id = b < last ? b : last;
+    const id = Math.min(b, last);
     ids[i] = id;
     counts[id + 1]++;
   }
@@ -107,6 +107,14 @@ function bucketSort(
   }
 }
 
+/** Result of sortWithIndex: the permutation and the values in that order. */
+export interface SortedValues {
+  /** order[r] = index of the r-th smallest value. */
+  readonly order: Uint32Array;
+  /** sorted[r] = values[order[r]] (−0 stored as +0). */
+  readonly sorted: Float64Array;
+}
+
 /**
  * Indices that sort `values` ascending (stable for equal values). −0 and +0 count as equal.
  * @param values numbers, ±Infinity allowed; NaN is rejected.
@@ -114,6 +122,11 @@ function bucketSort(
  * @throws when a value is NaN (its position in an order is meaningless).
  */
 export function argsortFloat64(values: ArrayLike<number>): Uint32Array {
+  return sortWithIndex(values).order;
+}
+
+/** Like argsortFloat64, and also returns the sorted values (saves a gather per element). */
+export function sortWithIndex(values: ArrayLike<number>): SortedValues {
   const n = values.length;
   const vals = new Float64Array(n);
   const idx = new Uint32Array(n);
@@ -137,5 +150,5 @@ export function argsortFloat64(values: ArrayLike<number>): Uint32Array {
     idx[o] = i;
   }
   bucketSort(vals, idx, new Float64Array(n), new Uint32Array(n), negInf, n - posInf);
-  return idx;
+  return { order: idx, sorted: vals };
 }

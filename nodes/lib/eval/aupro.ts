@@ -3,7 +3,7 @@
  * evaluation and in the authors' 5000-threshold approximation (EDGREC.md §7).
  */
 import type { ScoreMap } from "../../sdk/image.ts";
-import { argsortFloat64 } from "./argsort.ts";
+import { type SortedValues, sortWithIndex } from "./argsort.ts";
 import { labelComponents8 } from "./components.ts";
 import {
   DEFAULT_MASK_RULE,
@@ -20,6 +20,8 @@ export interface AuProOptions {
   readonly fprLimit?: number;
   /** Mask binarisation. Default `mask > 0.5`; the reference uses `{ kind: "nonzero" }`. */
   readonly rule?: MaskRule;
+  /** `sortPixelScores(maps)`, to share one sort with pixelMetrics. */
+  readonly presorted?: SortedValues;
 }
 
 /** AU-PRO value with the settings that produced it. */
@@ -75,6 +77,22 @@ function undefinedReason(regions: number, okPixels: number): string | undefined 
   return undefined;
 }
 
+/**
+ * Sorts all pixel scores of `maps` (concatenated in order) once; pass the result as
+ * `presorted` to pixelMetrics and auProExact to avoid sorting the same pixels twice.
+ */
+export function sortPixelScores(maps: readonly ScoreMap[]): SortedValues {
+  let total = 0;
+  for (const m of maps) total += m.data.length;
+  const scores = new Float64Array(total);
+  let o = 0;
+  for (const m of maps) {
+    scores.set(m.data, o);
+    o += m.data.length;
+  }
+  return sortWithIndex(scores);
+}
+
 /** The exact PRO curve: FPR (float32 as in the official code) and mean region overlap. */
 export interface ProCurve {
   readonly fpr: Float64Array;
@@ -92,7 +110,7 @@ export interface ProCurve {
 export function proCurveExact(
   maps: readonly ScoreMap[],
   masks: readonly MaskLike[],
-  opts: Pick<AuProOptions, "rule"> = {},
+  opts: Pick<AuProOptions, "rule" | "presorted"> = {},
 ): ProCurve {
   const p = prepare("proCurveExact", maps, masks, opts.rule ?? DEFAULT_MASK_RULE);
   if (undefinedReason(p.regions, p.okPixels)) {
@@ -103,13 +121,12 @@ export function proCurveExact(
       okPixels: p.okPixels,
     };
   }
-  const scores = new Float64Array(p.total);
-  let o = 0;
-  for (const m of maps) {
-    scores.set(m.data, o);
-    o += m.data.length;
+  const { order, sorted } = opts.presorted ?? sortPixelScores(maps);
+  if (order.length !== p.total) {
+    throw new Error(
+      `proCurveExact: presorted holds ${order.length} scores, the maps hold ${p.total}`,
+    );
   }
-  const order = argsortFloat64(scores);
   const fpr = new Float64Array(p.total + 2);
   const pro = new Float64Array(p.total + 2);
   const nOk = Math.fround(p.okPixels);
@@ -120,7 +137,7 @@ export function proCurveExact(
     const i = order[r];
     if (p.regionOf[i] === 0) fp++;
     else proSum += p.weight[i];
-    if (r === 0 || scores[order[r - 1]] !== scores[i]) {
+    if (r === 0 || sorted[r - 1] !== sorted[r]) {
       // The official code casts the cumulative count to float32 and divides in float32.
       fpr[k] = Math.min(1, Math.fround(Math.fround(fp) / nOk));
       pro[k] = Math.min(1, proSum / p.regions);
@@ -150,7 +167,7 @@ export function auProExact(
   const fprLimit = opts.fprLimit ?? 0.3;
   checkLimit("auProExact", fprLimit);
   const rule = opts.rule ?? DEFAULT_MASK_RULE;
-  const curve = proCurveExact(maps, masks, { rule });
+  const curve = proCurveExact(maps, masks, { rule, presorted: opts.presorted });
   const meta = {
     maskRule: describeMaskRule(rule),
     fprLimit,

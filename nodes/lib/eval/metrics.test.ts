@@ -177,3 +177,23 @@ describe("AU-PRO", () => {
     assert.throws(() => auProExact([maps[0]], [wrong]), /resize the mask/);
   });
 });
+
+describe("shared sort", () => {
+  test("pixelMetrics and auProExact give the same values with a presorted input", async () => {
+    const { sortPixelScores } = await import("./aupro.ts");
+    const presorted = sortPixelScores(maps);
+    const rule = REFERENCE_MASK_RULES.auPro;
+    assert.equal(
+      auProExact(maps, masks, { rule, presorted }).value,
+      auProExact(maps, masks, { rule }).value,
+    );
+    assert.equal(
+      pixelMetrics(maps, masks, { presorted }).auroc.value,
+      pixelMetrics(maps, masks).auroc.value,
+    );
+    assert.throws(
+      () => pixelMetrics(maps.slice(1), masks.slice(1), { presorted }),
+      /presorted holds 20480 scores/,
+    );
+  });
+});

@@ -3,6 +3,7 @@
  * explicit rule that is recorded in the result.
  */
 import type { ScoreMap } from "../../sdk/image.ts";
+import type { SortedValues } from "./argsort.ts";
 import {
   DEFAULT_MASK_RULE,
   describeMaskRule,
@@ -20,6 +21,8 @@ import {
 export interface PixelMetricOptions {
   /** Mask binarisation. Default `mask > 0.5`; the reference uses `{ kind: "uint8-cast" }`. */
   readonly rule?: MaskRule;
+  /** `sortPixelScores(maps)` from aupro.ts, to share one sort with AU-PRO. */
+  readonly presorted?: SortedValues;
 }
 
 /** A pixel metric with the mask rule that produced it. */
@@ -44,7 +47,12 @@ export function pixelMetrics(
 ): PixelMetrics {
   const rule = opts.rule ?? DEFAULT_MASK_RULE;
   const { scores, positive } = flattenPairs("pixelMetrics", maps, masks, rule);
-  const counts = rankCounts(scores, positive);
+  if (opts.presorted && opts.presorted.order.length !== scores.length) {
+    throw new Error(
+      `pixelMetrics: presorted holds ${opts.presorted.order.length} scores, the maps hold ${scores.length}`,
+    );
+  }
+  const counts = rankCounts(scores, positive, opts.presorted);
   const maskRule = describeMaskRule(rule);
   return {
     auroc: { ...aurocFromCounts(counts), maskRule },

@@ -2,7 +2,7 @@
  * Binary-classification metrics over scores and 0/1 labels, matching scikit-learn 1.2
  * (`roc_auc_score`, `average_precision_score`, with ties handled per distinct score).
  */
-import { argsortFloat64 } from "./argsort.ts";
+import { type SortedValues, sortWithIndex } from "./argsort.ts";
 import { defined, type MetricValue, undefinedMetric } from "./metric-value.ts";
 
 /** Cumulative counts at each distinct score, from the highest score down. */
@@ -21,10 +21,15 @@ export interface RankedCounts {
  * Sorts once and accumulates true/false positives per distinct score (sklearn's
  * `_binary_clf_curve`).
  * @param scores any numbers (NaN rejected); @param positive 1 = positive, 0 = negative.
+ * @param presorted the result of `sortWithIndex(scores)`, to share one sort between metrics.
  */
-export function rankCounts(scores: ArrayLike<number>, positive: Uint8Array): RankedCounts {
+export function rankCounts(
+  scores: ArrayLike<number>,
+  positive: Uint8Array,
+  presorted?: SortedValues,
+): RankedCounts {
   const n = scores.length;
-  const order = argsortFloat64(scores);
+  const { order, sorted } = presorted ?? sortWithIndex(scores);
   const thresholds = new Float64Array(n);
   const tps = new Float64Array(n);
   const fps = new Float64Array(n);
@@ -36,8 +41,8 @@ export function rankCounts(scores: ArrayLike<number>, positive: Uint8Array): Ran
     if (positive[i]) tp++;
     else fp++;
     // close the tie group when the next (lower) score differs
-    if (r === 0 || scores[order[r - 1]] !== scores[i]) {
-      thresholds[k] = scores[i];
+    if (r === 0 || sorted[r - 1] !== sorted[r]) {
+      thresholds[k] = sorted[r];
       tps[k] = tp;
       fps[k] = fp;
       k++;
