@@ -86,6 +86,10 @@ export interface TaskContext extends BaseContext {
   /** Content key of this node's output (fingerprint for manifests). */
   key: string;
   graphFingerprint: string;
+  /** Puts a small value into the run report under "<node>.<name>" (e.g. skipped files). */
+  record(name: string, value: unknown): void;
+  /** A warning the user should see (CLI, editor), also logged. */
+  warn(message: string): void;
   /** Data the caller handed to this node for this run (e.g. posted images), if any. */
   injected?: unknown;
 }

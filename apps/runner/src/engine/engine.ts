@@ -205,6 +205,7 @@ export class Engine {
           emit,
           typeDir: def.type,
           injected: options.injected?.[nodeId]?.data,
+          report,
         });
 
         if (def.kind === "map") {
@@ -419,6 +420,7 @@ export class Engine {
     emit: (e: RunEvent) => void;
     typeDir: string;
     injected: unknown;
+    report: RunReport;
   }): TaskContext {
     const { runId, nodeId, emit } = o;
     let firstStep: { step: number; t: number } | undefined;
@@ -434,6 +436,13 @@ export class Engine {
       key: o.key,
       graphFingerprint: o.graphFingerprint,
       injected: o.injected,
+      record: (name, value) => {
+        o.report.results[`${nodeId}.${name}`] = value;
+      },
+      warn: (message) => {
+        o.log.warn(message);
+        emit({ type: "log", runId, nodeId, level: "warn", message });
+      },
       workDir: async () => {
         const dir = join(this.cacheDir, "work", safeName(o.typeDir), o.key);
         await mkdir(dir, { recursive: true });
@@ -538,7 +547,9 @@ export class Engine {
         };
         const out = await def.map(sampleInputs, params, sctx, prepared);
         stats.computed++;
-        this.sampleCache.set(cacheKey, out);
+        // Fresh random draws for later epochs are used once by a trainer: caching them would
+        // only evict reusable values. Epoch 0 stays cached so previews show the same draw.
+        if (!stochastic || e === 0) this.sampleCache.set(cacheKey, out);
         if (diskFile) await writeFileAtomic(diskFile, encodeValue(out));
         return out;
       })();

@@ -1,0 +1,264 @@
+/**
+ * U-Net training driver. Pulls corrupted edge images and clean targets from the upstream
+ * pipeline in shuffled batches (fresh corruption every epoch), reports loss, images per
+ * second and ETA, previews reconstructions, checkpoints atomically and resumes exactly.
+ */
+import { existsSync } from "node:fs";
+import { readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import { type ModelHandle, ensureBackend } from "./lib/model/handle.ts";
+import { loadModel, saveModel } from "./lib/unet/checkpoint.ts";
+import { PRESETS } from "./lib/unet/presets.ts";
+import { Trainer, type TrainerSnapshot } from "./lib/unet/train.ts";
+import { writeFileAtomic } from "../apps/runner/src/atomic.ts";
+import { dataError } from "./sdk/errors.ts";
+import type { FloatImage } from "./sdk/image.ts";
+import { defineNode, type SampleStream } from "./sdk/node.ts";
+import { createRng, mixSeed } from "./sdk/rng.ts";
+
+export const trainParams = z.object({
+  preset: z
+    .enum(["tiny", "cpu-fast", "cpu", "paper"])
+    .default("cpu-fast")
+    .describe(
+      "tiny: tests; cpu-fast: width 16, minutes on a CPU; cpu: width 32; paper: width 128, 800 epochs (the reference, GPU days)",
+    ),
+  width: z.number().int().min(0).max(256).default(0).describe("U-Net base width C (0 = the preset's)"),
+  batchSize: z.number().int().min(0).max(64).default(0).describe("Batch size (0 = the preset's)"),
+  epochs: z
+    .number()
+    .int()
+    .min(0)
+    .max(100000)
+    .default(0)
+    .describe("Epochs (0 = the preset's); the learning rate drops ×0.2 at 80% and 90% of them"),
+  maxMinutes: z
+    .number()
+    .min(0)
+    .max(100000)
+    .default(0)
+    .describe("Stop after this much training wall time and keep the model (0 = no limit)")
+    .meta({ unit: "min" }),
+  learningRate: z.number().min(1e-7).max(1).default(1e-4).describe("Adam learning rate"),
+  checkpointEvery: z.number().int().min(1).max(100000).default(50).describe("Steps between checkpoints"),
+  previewEvery: z.number().int().min(1).max(100000).default(25).describe("Steps between reconstruction previews"),
+});
+type Params = z.infer<typeof trainParams>;
+
+interface Checkpoint {
+  snapshot: TrainerSnapshot;
+  lossCurve: number[];
+  trainedMs: number;
+}
+
+const CHECKPOINT = "checkpoint.bin";
+
+async function saveCheckpoint(dir: string, c: Checkpoint): Promise<void> {
+  const { state, adamM, adamV, ...meta } = c.snapshot;
+  const head = Buffer.from(
+    JSON.stringify({ ...meta, lossCurve: c.lossCurve, trainedMs: c.trainedMs, sizes: [state.length, adamM.length, adamV.length] }),
+  );
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(head.length);
+  const f = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  await writeFileAtomic(join(dir, CHECKPOINT), Buffer.concat([len, head, f(state), f(adamM), f(adamV)]));
+}
+
+async function loadCheckpoint(dir: string): Promise<Checkpoint | undefined> {
+  const file = join(dir, CHECKPOINT);
+  if (!existsSync(file)) return undefined;
+  const buf = await readFile(file);
+  const n = buf.readUInt32LE(0);
+  const meta = JSON.parse(buf.subarray(4, 4 + n).toString());
+  const [a, b, c] = meta.sizes as number[];
+  const floats = new Float32Array(a + b + c);
+  const body = buf.subarray(4 + n);
+  if (body.length !== floats.byteLength) throw new Error(`checkpoint ${file} is truncated`);
+  new Uint8Array(floats.buffer).set(body);
+  return {
+    snapshot: {
+      width: meta.width,
+      step: meta.step,
+      state: floats.slice(0, a),
+      adamM: floats.slice(a, a + b),
+      adamV: floats.slice(a + b),
+    },
+    lossCurve: meta.lossCurve,
+    trainedMs: meta.trainedMs,
+  };
+}
+
+/** Shuffled sample order of one epoch; depends only on (seed, epoch). */
+function epochOrder(n: number, seed: number, epoch: number): number[] {
+  const rng = createRng(mixSeed(seed, 0x5eed, epoch));
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(0, i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
+export function resolveTrainSettings(p: Params) {
+  const preset = PRESETS[p.preset];
+  return {
+    width: p.width || preset.width,
+    batchSize: p.batchSize || preset.batchSize,
+    epochs: p.epochs || preset.epochs,
+    imageSize: preset.imageSize,
+  };
+}
+
+export default defineNode({
+  type: "edgrec.unet-train",
+  version: 1,
+  title: "U-Net train",
+  category: "Model",
+  description:
+    "Trains the EdgRec U-Net (additive skips, bilinear upsampling, BatchNorm, no output activation) to rebuild the clean colour image from the edge image of its corrupted version. Loss L2 + SSIM, Adam. Checkpoints every N steps; a stopped run resumes from its last checkpoint with the same result.",
+  kind: "task",
+  seeded: true,
+  inputs: {
+    edge: { type: "Edge", title: "corrupted edge" },
+    target: { type: "Image", title: "clean target" },
+  },
+  outputs: { model: { type: "Model" } },
+  params: trainParams,
+  persist: {
+    async save(outputs, dir) {
+      const h = outputs.model as ModelHandle;
+      const { getFlatState } = await import("./lib/unet/model.ts");
+      await saveModel(dir, h.model, getFlatState(h.model), h.manifest);
+      h.dir = dir;
+    },
+    async load(dir) {
+      const { manifest, model } = await loadModel(dir);
+      return { model: { kind: "edgrec-unet", manifest, model, dir } satisfies ModelHandle };
+    },
+  },
+  async run(inputs, params, ctx) {
+    const edges = inputs.edge as SampleStream<FloatImage>;
+    const targets = inputs.target as SampleStream<FloatImage>;
+    if (edges.length === 0) {
+      throw dataError("E_DATASET_EMPTY", `node "${ctx.nodeId}": no training images`, "check the dataset's train split");
+    }
+    if (edges.length !== targets.length) {
+      throw dataError("E_STREAM_LENGTH", `node "${ctx.nodeId}": ${edges.length} edges but ${targets.length} targets`, "connect edge and target from the same training split");
+    }
+    const backend = await ensureBackend(ctx.backend, (m) => ctx.log.info(m));
+    ctx.log.info({ backend }, `tfjs backend ${backend.name}: ${backend.reason}`);
+    const s = resolveTrainSettings(params);
+    const first = await edges.get(0, 0);
+    const { width: w, height: h } = first;
+    if (w !== s.imageSize || h !== s.imageSize) {
+      ctx.warn(`training at ${w}x${h}; preset ${params.preset} is meant for ${s.imageSize}x${s.imageSize} (set the dataset size to match)`);
+    }
+    const n = edges.length;
+    const stepsPerEpoch = Math.ceil(n / s.batchSize);
+    const totalSteps = stepsPerEpoch * s.epochs;
+    const trainer = new Trainer({
+      width: s.width,
+      imageWidth: w,
+      imageHeight: h,
+      epochs: s.epochs,
+      stepsPerEpoch,
+      seed: ctx.seed,
+      lr: params.learningRate,
+    });
+    const work = await ctx.workDir();
+    let lossCurve: number[] = [];
+    let trainedMs = 0;
+    const resumed = await loadCheckpoint(work).catch((err) => {
+      ctx.warn(`checkpoint unreadable, starting over: ${(err as Error).message}`);
+      return undefined;
+    });
+    if (resumed) {
+      trainer.restore(resumed.snapshot);
+      lossCurve = resumed.lossCurve;
+      trainedMs = resumed.trainedMs;
+      ctx.warn(`resuming from checkpoint at step ${trainer.steps} of ${totalSteps}`);
+    }
+    const budgetMs = params.maxMinutes > 0 ? params.maxMinutes * 60_000 : Number.POSITIVE_INFINITY;
+    const checkpoint = () => saveCheckpoint(work, { snapshot: trainer.stateSnapshot(), lossCurve, trainedMs });
+    let windowStart = performance.now();
+    let windowImages = 0;
+    let stoppedBy = "all epochs done";
+    try {
+      while (trainer.steps < totalSteps) {
+        if (ctx.signal.aborted) {
+          await checkpoint();
+          ctx.signal.throwIfAborted();
+        }
+        if (trainedMs >= budgetMs) {
+          stoppedBy = `time budget of ${params.maxMinutes} min reached`;
+          break;
+        }
+        const t0 = performance.now();
+        const step = trainer.steps;
+        const epoch = Math.floor(step / stepsPerEpoch);
+        const order = epochOrder(n, ctx.seed, epoch);
+        const at = (step % stepsPerEpoch) * s.batchSize;
+        const idx = order.slice(at, at + s.batchSize);
+        const edgeBatch = new Float32Array(idx.length * w * h);
+        const targetBatch = new Float32Array(idx.length * w * h * 3);
+        for (let j = 0; j < idx.length; j++) {
+          // epoch + 1: epoch 0 of the corruption stream is kept for previews
+          const [e, t] = await Promise.all([edges.get(idx[j], epoch + 1), targets.get(idx[j], epoch + 1)]);
+          edgeBatch.set(e.data, j * w * h);
+          targetBatch.set(t.data, j * w * h * 3);
+        }
+        const r = trainer.step({ edge: edgeBatch, target: targetBatch });
+        lossCurve.push(r.loss);
+        const ms = performance.now() - t0;
+        trainedMs += ms;
+        windowImages += idx.length;
+        const now = performance.now();
+        const ips = windowImages / ((now - windowStart) / 1000);
+        if (now - windowStart > 10_000) {
+          windowStart = now;
+          windowImages = 0;
+        }
+        ctx.progress({
+          step: trainer.steps,
+          total: totalSteps,
+          loss: r.loss,
+          message: `epoch ${epoch + 1}/${s.epochs}`,
+          values: { l2: r.l2, ssim: r.ssim, lr: trainer.currentLearningRate(), imagesPerSecond: ips },
+        });
+        if (trainer.steps % params.previewEvery === 0 || trainer.steps === 1) {
+          const rec = trainer.predict(edgeBatch.subarray(0, w * h));
+          ctx.preview("reconstruction", { kind: "image", image: { width: w, height: h, channels: 3, data: rec } }, idx[0], `step ${trainer.steps}`);
+        }
+        if (trainer.steps % params.checkpointEvery === 0) await checkpoint();
+        // let sockets and timers breathe between synchronous training steps
+        await new Promise((r) => setImmediate(r));
+      }
+    } catch (err) {
+      trainer.dispose();
+      throw err;
+    }
+    ctx.record("training", { steps: trainer.steps, totalSteps, stoppedBy, trainedMinutes: trainedMs / 60000, backend: backend.name, width: s.width, batchSize: s.batchSize });
+    const { getFlatState } = await import("./lib/unet/model.ts");
+    const manifest = {
+      architecture: "edgrec-unet" as const,
+      formatVersion: 1 as const,
+      width: s.width,
+      inputSize: { width: w, height: h },
+      channelsIn: 1 as const,
+      channelsOut: 3 as const,
+      channelOrder: "RGB" as const,
+      preset: params.preset,
+      steps: trainer.steps,
+      lossCurve,
+      seed: ctx.seed,
+      dataFingerprint: edges.key,
+      graphFingerprint: ctx.graphFingerprint,
+      weightsFile: "weights.bin" as const,
+      weightFloats: getFlatState(trainer.model).length,
+      createdAt: new Date().toISOString(),
+    };
+    await rm(join(work, CHECKPOINT), { force: true });
+    return { model: { kind: "edgrec-unet", manifest, model: trainer.model } satisfies ModelHandle };
+  },
+});
