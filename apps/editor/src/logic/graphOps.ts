@@ -117,3 +117,32 @@ export function pasteFragment(
   }
   return [...rename.values()];
 }
+
+/**
+ * Positions for nodes that have none (hand-written graphs): columns by longest path from a
+ * source, rows in graph order. Nodes that already have a position keep it.
+ */
+export function autoLayout(g: Graph): Graph["layout"] {
+  const depth = new Map<string, number>(g.nodes.map((n) => [n.id, 0]));
+  // Longest-path layering; bounded passes so a (refused but possible) cycle cannot hang.
+  for (let pass = 0; pass < g.nodes.length; pass++) {
+    let changed = false;
+    for (const e of g.edges) {
+      const d = (depth.get(e.from.node) ?? 0) + 1;
+      if (depth.has(e.to.node) && d > (depth.get(e.to.node) ?? 0)) {
+        depth.set(e.to.node, d);
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  const rows = new Map<number, number>();
+  const out: Graph["layout"] = {};
+  for (const n of g.nodes) {
+    const col = depth.get(n.id) ?? 0;
+    const row = rows.get(col) ?? 0;
+    rows.set(col, row + 1);
+    out[n.id] = g.layout[n.id] ?? { x: col * 290, y: row * 220 };
+  }
+  return out;
+}

@@ -67,6 +67,21 @@ describe("GraphStore history", () => {
     assert.equal(store.history().undo.length, 1);
   });
 
+  test("coalesced edits (a slider drag) undo as one step", () => {
+    const store = new GraphStore(emptyGraph());
+    const id = store.edit("add", (g) => addNode(g, scale, { x: 0, y: 0 }));
+    for (const v of [2.1, 2.2, 2.3, 2.4]) {
+      store.edit("factor", (g) => {
+        g.nodes[0].params.factor = v;
+      }, `${id}.factor`);
+    }
+    assert.equal(store.history().undo.length, 2);
+    store.undo();
+    assert.equal(store.getState().graph.nodes[0].params.factor, 2);
+    store.redo();
+    assert.equal(store.getState().graph.nodes[0].params.factor, 2.4);
+  });
+
   test("undo of an add drops the vanished node from the selection", () => {
     const store = new GraphStore(emptyGraph());
     const id = store.edit("add", (g) => addNode(g, scale, { x: 0, y: 0 }));

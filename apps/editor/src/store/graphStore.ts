@@ -14,7 +14,13 @@ export interface HistoryStep {
   label: string;
   patches: Patch[];
   inverse: Patch[];
+  /** Edits with the same key in quick succession (a slider drag) merge into one step. */
+  coalesce?: string;
+  at: number;
 }
+
+/** Edits closer than this with the same coalesce key become one undo step. */
+const COALESCE_MS = 1000;
 
 export interface GraphState {
   graph: Graph;
@@ -71,15 +77,26 @@ export class GraphStore {
 
   /**
    * Applies one undoable edit. The recipe mutates an immer draft; its return value is passed
-   * through (e.g. a new node id). An edit that changes nothing leaves history alone.
+   * through (e.g. a new node id). An edit that changes nothing leaves history alone. With a
+   * `coalesce` key, an edit following one with the same key within a second extends that
+   * step instead of adding one (so a slider drag undoes in one go).
    */
-  edit<T>(label: string, recipe: (draft: Graph) => T): T {
+  edit<T>(label: string, recipe: (draft: Graph) => T, coalesce?: string): T {
     let result: T | undefined;
     const [next, patches, inverse] = produceWithPatches(this.state.graph, (d) => {
       result = recipe(d as Graph);
     });
     if (patches.length > 0) {
-      this.past.push({ label, patches, inverse });
+      const now = Date.now();
+      const last = this.past.at(-1);
+      if (coalesce && last?.coalesce === coalesce && now - last.at < COALESCE_MS) {
+        // Forward patches run in order; inverse ones must undo the newest change first.
+        last.patches = [...last.patches, ...patches];
+        last.inverse = [...inverse, ...last.inverse];
+        last.at = now;
+      } else {
+        this.past.push({ label, patches, inverse, coalesce, at: now });
+      }
       if (this.past.length > MAX_HISTORY) this.past.shift();
       this.future = [];
       this.set({ graph: next, revision: this.state.revision + 1, dirty: true });
