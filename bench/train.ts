@@ -5,7 +5,7 @@
  * Each (width, size) runs in its own child process so peak RSS is per combination.
  * Timings are noisy: 2 cores shared with other processes.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
@@ -172,8 +172,69 @@ async function micro(): Promise<void> {
   printTable("Conv2D gradients on wasm (1 thread): forward-conv routes vs naive", rows);
 }
 
+/** Wall ms per step of `count` processes stepping concurrently, each on `n` images. */
+async function workerSteps(width: number, size: number, n: number, count: number): Promise<number> {
+  const script = fileURLToPath(new URL("./_train_worker.ts", import.meta.url));
+  const kids = Array.from({ length: count }, () =>
+    spawn(process.execPath, [
+      "--import",
+      "tsx",
+      script,
+      String(width),
+      String(size),
+      String(n),
+      "2",
+    ]),
+  );
+  const waitFor = (k: (typeof kids)[number], tag: string) =>
+    new Promise<string>((resolve, reject) => {
+      let buf = "";
+      const on = (d: Buffer) => {
+        buf += d.toString();
+        const line = buf.split("\n").find((l) => l.startsWith(tag));
+        if (line) {
+          k.stdout.off("data", on);
+          resolve(line);
+        }
+      };
+      k.stdout.on("data", on);
+      k.once("exit", (code) => reject(new Error(`probe child exited ${code}`)));
+    });
+  await Promise.all(kids.map((k) => waitFor(k, "READY")));
+  const t0 = performance.now();
+  const done = kids.map((k) => waitFor(k, "MS"));
+  for (const k of kids) k.stdin.write("go\n");
+  await Promise.all(done);
+  return (performance.now() - t0) / 2;
+}
+
+/**
+ * Data-parallel probe: one worker on 8 images vs two workers on 4 each, concurrently. Only the
+ * compute is timed (gradient transfer + averaging would add a few ms for these widths).
+ */
+async function threadsProbe(widths: number[]): Promise<void> {
+  const rows: Record<string, string | number>[] = [];
+  for (const width of widths) {
+    const one = await workerSteps(width, 128, BATCH, 1);
+    const two = await workerSteps(width, 128, BATCH / 2, 2);
+    rows.push({
+      width,
+      size: 128,
+      "1 thread b8 s": one / 1000,
+      "2 threads b4+b4 s": two / 1000,
+      gain: one / two,
+    });
+  }
+  printTable("Data-parallel probe: 2 processes, each its own wasm backend (compute only)", rows);
+}
+
 export default async function run(args: string[]): Promise<void> {
   const limit = Number(arg(args, "--limit", "60"));
+  if (args[0] === "--threads-probe") {
+    process.stdout.write(`${machineLine()}\n`);
+    await threadsProbe(arg(args, "--widths", "16,32").split(",").map(Number));
+    return;
+  }
   if (args[0] === "--child") {
     await child(Number(args[1]), Number(args[2]), limit, args.includes("--profile"));
     return;
