@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -269,5 +270,33 @@ describe("encodePng", () => {
     assert.equal(meta.channels, 1);
     const gb = await decodeImage(png);
     assert.deepEqual(asU8(gb.image.data), [0, 51, 102, 153, 204, 255]);
+  });
+});
+
+const REAL = "/work/shared/data/mvtec-mini";
+describe("real mvtec-mini files", {
+  skip: existsSync(REAL) ? false : `${REAL} not present`,
+}, () => {
+  test("bottle is 8-bit RGB, screw 8-bit gray; a same-size mask stays binary", async () => {
+    const bottle = await decodeImage(join(REAL, "bottle/train/good/000.png"));
+    assert.deepEqual(
+      [bottle.image.width, bottle.image.height, bottle.image.channels],
+      [256, 256, 3],
+    );
+    assert.equal(bottle.sourceBits, 8);
+    const screw = await decodeImage(join(REAL, "screw/train/good/ok000.png"), { expandGray: true });
+    assert.equal(screw.sourceChannels, 1);
+    assert.equal(screw.image.channels, 3);
+    const mask = await decodeMask(join(REAL, "bottle/ground_truth/broken_large/000_mask.png"), 256);
+    assert.ok(mask.data.every((v) => v === 0 || v === 1));
+    assert.ok(mask.data.some((v) => v === 1));
+    const small = await decodeMask(
+      join(REAL, "bottle/ground_truth/broken_large/000_mask.png"),
+      100,
+    );
+    assert.ok(
+      small.data.some((v) => v > 0 && v < 1),
+      "bilinear downsizing gives fractional borders",
+    );
   });
 });
