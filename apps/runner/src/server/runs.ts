@@ -24,6 +24,7 @@ import { previewValuePng } from "./preview.ts";
 export type RunStatus = "queued" | "running" | "finished" | "failed" | "cancelled";
 export type RunMessage = Extract<ServerMessage, { runId: string; seq: number }>;
 type Values = Record<string, unknown>;
+type PreviewEvent = Extract<RunEvent, { type: "preview" }>;
 
 /** What a client asks to run (also what queue.json stores). */
 export interface RunRequest {
@@ -55,8 +56,10 @@ export interface RunManagerOptions {
   keepRuns?: number;
   /** Finished runs whose output values stay pullable for preview requests. Default 4. */
   keepValues?: number;
-  /** Preview encodings in flight per run before further previews are dropped. Default 4. */
+  /** Preview encodings in flight per run. Default 2. */
   maxEncoding?: number;
+  /** Previews waiting for encoding per run before new ones are dropped. Default 32. */
+  maxWaitingPreviews?: number;
 }
 
 interface QueueEntry extends RunRequest {
@@ -80,6 +83,7 @@ export class Run {
   userCancelled = false;
   encoding = 0;
   droppedPreviews = 0;
+  readonly waitingPreviews = new Map<string, PreviewEvent>();
   done?: Promise<void>;
 
   constructor(
@@ -386,37 +390,53 @@ export class RunManager {
   }
 
   /**
-   * Encodes a preview once and offers it to the watchers. Nobody watching = no work; too many
-   * encodings in flight = the preview is dropped, so previews never queue up behind a run.
+   * Encodes a preview once and offers it to the watchers. Nobody watching = no work. Previews
+   * wait in a small per-run map keyed by node/port/sample (a newer value of the same key
+   * replaces the waiting one) and are encoded `maxEncoding` at a time; when the map is full
+   * new previews are dropped, so previews never pile up behind a run.
    */
-  private preview(run: Run, e: Extract<RunEvent, { type: "preview" }>): void {
+  private preview(run: Run, e: PreviewEvent): void {
     if (run.watchers.size === 0) return;
-    if (run.encoding >= (this.o.maxEncoding ?? 4)) {
+    const key = `${e.nodeId}\0${e.port}\0${e.sample}`;
+    if (
+      !run.waitingPreviews.has(key) &&
+      run.waitingPreviews.size >= (this.o.maxWaitingPreviews ?? 32)
+    ) {
       run.droppedPreviews++;
       return;
     }
-    run.encoding++;
-    previewValuePng(e.value)
-      .then(({ png, width, height }) => {
-        const header: PreviewHeader = {
-          type: "preview",
-          runId: run.id,
-          seq: run.lastSeq,
-          nodeId: e.nodeId,
-          port: e.port,
-          sample: e.sample,
-          ...(e.label !== undefined ? { label: e.label } : {}),
-          width,
-          height,
-          mime: "image/png",
-        };
-        const frame = encodePreviewFrame(header, png);
-        for (const w of run.watchers) w.preview(run.id, e.nodeId, frame);
-      })
-      .catch((err) => run.logger.warn({ err, nodeId: e.nodeId }, "preview encoding failed"))
-      .finally(() => {
-        run.encoding--;
-      });
+    run.waitingPreviews.set(key, e);
+    this.encodeNext(run);
+  }
+
+  private encodeNext(run: Run): void {
+    while (run.encoding < (this.o.maxEncoding ?? 2) && run.waitingPreviews.size > 0) {
+      const [key, e] = run.waitingPreviews.entries().next().value as [string, PreviewEvent];
+      run.waitingPreviews.delete(key);
+      run.encoding++;
+      previewValuePng(e.value)
+        .then(({ png, width, height }) => {
+          const header: PreviewHeader = {
+            type: "preview",
+            runId: run.id,
+            seq: run.lastSeq,
+            nodeId: e.nodeId,
+            port: e.port,
+            sample: e.sample,
+            ...(e.label !== undefined ? { label: e.label } : {}),
+            width,
+            height,
+            mime: "image/png",
+          };
+          const frame = encodePreviewFrame(header, png);
+          for (const w of run.watchers) w.preview(run.id, e.nodeId, frame);
+        })
+        .catch((err) => run.logger.warn({ err, nodeId: e.nodeId }, "preview encoding failed"))
+        .finally(() => {
+          run.encoding--;
+          this.encodeNext(run);
+        });
+    }
   }
 
   /**
