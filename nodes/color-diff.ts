@@ -19,7 +19,9 @@ export default defineNode({
     mode: z
       .enum(["corrected", "reference"])
       .default("corrected")
-      .describe("reference = the authors' code bit for bit (x180, uint8 wrap-around); corrected = the paper's intent"),
+      .describe(
+        "reference = the authors' code bit for bit (x180, uint8 wrap-around); corrected = the paper's intent",
+      ),
     filterSize: z
       .number()
       .int()
@@ -29,7 +31,12 @@ export default defineNode({
       .refine((v) => v % 2 === 1, "filterSize must be odd")
       .describe("Box filter side (odd)")
       .meta({ unit: "px" }),
-    scale: z.number().min(0).max(1).default(0.001).describe("Scaling constant c applied to the filtered map"),
+    scale: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.001)
+      .describe("Scaling constant c applied to the filtered map"),
   }),
   map(inputs, params) {
     return {

@@ -6,11 +6,15 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
+import {
+  corruptionParamsSchema,
+  corruptSample,
+  type TextureProvider,
+} from "./lib/corruption/corrupt.ts";
+import { proceduralTextureProvider } from "./lib/corruption/textures.ts";
 import { decodeImage } from "./lib/data/decode.ts";
 import { isImageFile } from "./lib/data/layouts.ts";
 import { resizeImage } from "./lib/data/resize.ts";
-import { corruptionParamsSchema, corruptSample, type TextureProvider } from "./lib/corruption/corrupt.ts";
-import { proceduralTextureProvider } from "./lib/corruption/textures.ts";
 import { dataError } from "./sdk/errors.ts";
 import type { FloatImage } from "./sdk/image.ts";
 import { defineNode, type SampleStream } from "./sdk/node.ts";
@@ -25,7 +29,9 @@ const params = z.object({
   textureFolder: z
     .string()
     .default("")
-    .describe("Folder of texture images (searched one level deep), used when textureSource is 'folder'"),
+    .describe(
+      "Folder of texture images (searched one level deep), used when textureSource is 'folder'",
+    ),
   ...corruptionParamsSchema.shape,
 });
 
@@ -35,7 +41,8 @@ async function listTextures(dir: string): Promise<string[]> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     if (entry.isFile() && isImageFile(entry.name)) out.push(join(dir, entry.name));
     else if (entry.isDirectory()) {
-      for (const f of await readdir(join(dir, entry.name))) if (isImageFile(f)) out.push(join(dir, entry.name, f));
+      for (const f of await readdir(join(dir, entry.name)))
+        if (isImageFile(f)) out.push(join(dir, entry.name, f));
     }
   }
   return out.sort();
@@ -74,7 +81,12 @@ export default defineNode({
     const dir = ctx.resolvePath("data", p.textureFolder);
     const files = await listTextures(dir);
     if (files.length === 0) {
-      throw dataError("E_TEXTURE_FOLDER", `texture folder ${dir} holds no images`, "point textureFolder at a folder of .jpg/.png textures", dir);
+      throw dataError(
+        "E_TEXTURE_FOLDER",
+        `texture folder ${dir} holds no images`,
+        "point textureFolder at a folder of .jpg/.png textures",
+        dir,
+      );
     }
     const cache = new Map<string, Promise<FloatImage>>();
     return (rng) => {
@@ -90,10 +102,13 @@ export default defineNode({
   async map(inputs, p, ctx, prepared) {
     const image = inputs.image as FloatImage;
     const provider =
-      (prepared as TextureProvider | undefined) ?? proceduralTextureProvider(image.width, image.height);
+      (prepared as TextureProvider | undefined) ??
+      proceduralTextureProvider(image.width, image.height);
     const sized: TextureProvider = async (rng) => {
       const t = await provider(rng);
-      return t.width === image.width && t.height === image.height ? t : resizeImage(t, image.width, image.height);
+      return t.width === image.width && t.height === image.height
+        ? t
+        : resizeImage(t, image.width, image.height);
     };
     const { textureSource: _s, textureFolder: _f, ...corruption } = p;
     const out = await corruptSample(image, corruption, ctx.rng, sized);

@@ -25,14 +25,19 @@ export const datasetParams = z.object({
     .describe(
       'Dataset folder (MVTec AD category, MVTec 3D-AD category, or a folder with normal/ and abnormal/) or one image file; "@demo" is the generated demo category',
     ),
-  layout: z.enum(["auto", "mvtec", "mvtec3d", "folders", "files"]).default("auto").describe("Folder layout; auto detects it"),
+  layout: z
+    .enum(["auto", "mvtec", "mvtec3d", "folders", "files"])
+    .default("auto")
+    .describe("Folder layout; auto detects it"),
   size: z
     .number()
     .int()
     .min(16)
     .max(1024)
     .default(256)
-    .describe("Working size in pixels (square). Images and masks are resized bilinearly (OpenCV INTER_LINEAR)")
+    .describe(
+      "Working size in pixels (square). Images and masks are resized bilinearly (OpenCV INTER_LINEAR)",
+    )
     .meta({ unit: "px" }),
   maxTrain: z
     .number()
@@ -40,14 +45,18 @@ export const datasetParams = z.object({
     .min(0)
     .max(100000)
     .default(0)
-    .describe("Use at most this many training images, evenly spread over the sorted list (0 = all)"),
+    .describe(
+      "Use at most this many training images, evenly spread over the sorted list (0 = all)",
+    ),
   maxTest: z
     .number()
     .int()
     .min(0)
     .max(100000)
     .default(0)
-    .describe("Use at most this many test images, evenly spread so every defect type stays (0 = all)"),
+    .describe(
+      "Use at most this many test images, evenly spread so every defect type stays (0 = all)",
+    ),
   validationFraction: z
     .number()
     .min(0)
@@ -59,7 +68,9 @@ export const datasetParams = z.object({
   onError: z
     .enum(["stop", "skip"])
     .default("stop")
-    .describe("On an unreadable image: stop the run (default) or skip it and list it in the report"),
+    .describe(
+      "On an unreadable image: stop the run (default) or skip it and list it in the report",
+    ),
   pixelLimit: z
     .number()
     .int()
@@ -70,7 +81,10 @@ export const datasetParams = z.object({
 });
 type Params = z.infer<typeof datasetParams>;
 
-function resolveDatasetPath(p: string, ctx: { resolvePath: TaskContext["resolvePath"] }): Promise<string> | string {
+function resolveDatasetPath(
+  p: string,
+  ctx: { resolvePath: TaskContext["resolvePath"] },
+): Promise<string> | string {
   if (p === DEMO_PATH) return ensureDemoData(join(PROJECT_ROOT, "data", "demo"));
   return ctx.resolvePath("data", p);
 }
@@ -83,8 +97,16 @@ function spread<T>(items: T[], max: number): T[] {
   return out;
 }
 
-function toInfo(s: SampleRef): SampleInfo {
-  return { id: s.id, split: s.split, label: s.label, defect: s.defect, path: s.path, maskPath: s.maskPath };
+function toInfo(s: SampleRef, category: string): SampleInfo {
+  return {
+    id: s.id,
+    split: s.split,
+    label: s.label,
+    defect: s.defect,
+    category,
+    path: s.path,
+    maskPath: s.maskPath,
+  };
 }
 
 interface Prepared {
@@ -93,7 +115,11 @@ interface Prepared {
 }
 
 /** Headers are checked up front so "skip" can drop bad files before streams are built. */
-async function checkReadable(samples: SampleRef[], params: Params, ctx: TaskContext): Promise<SampleRef[]> {
+async function checkReadable(
+  samples: SampleRef[],
+  params: Params,
+  ctx: TaskContext,
+): Promise<SampleRef[]> {
   const sharp = (await import("sharp")).default;
   const kept: SampleRef[] = [];
   const skipped: { path: string; reason: string }[] = [];
@@ -104,7 +130,9 @@ async function checkReadable(samples: SampleRef[], params: Params, ctx: TaskCont
       if (!/\.bmp$/i.test(s.path)) {
         const meta = await sharp(s.path, { limitInputPixels: params.pixelLimit }).metadata();
         if ((meta.width ?? 0) * (meta.height ?? 0) > params.pixelLimit) {
-          throw new Error(`${meta.width}x${meta.height} exceeds the pixel limit ${params.pixelLimit}`);
+          throw new Error(
+            `${meta.width}x${meta.height} exceeds the pixel limit ${params.pixelLimit}`,
+          );
         }
       }
       kept.push(s);
@@ -122,7 +150,9 @@ async function checkReadable(samples: SampleRef[], params: Params, ctx: TaskCont
     }
   }
   if (skipped.length > 0) {
-    ctx.warn(`skipped ${skipped.length} unreadable image(s): ${skipped.map((s) => s.path).join(", ")}`);
+    ctx.warn(
+      `skipped ${skipped.length} unreadable image(s): ${skipped.map((s) => s.path).join(", ")}`,
+    );
     ctx.record("skipped", skipped);
   }
   return kept;
@@ -141,7 +171,11 @@ export default defineNode({
     train: { type: "Image", title: "train images", description: "Normal training images" },
     test: { type: "Image", title: "test images" },
     mask: { type: "Mask", title: "test masks", description: "Aligned with the test images" },
-    validation: { type: "Image", title: "validation images", description: "Normal validation images (empty when the dataset has none)" },
+    validation: {
+      type: "Image",
+      title: "validation images",
+      description: "Normal validation images (empty when the dataset has none)",
+    },
   },
   params: datasetParams,
   paths: { path: "data" },
@@ -184,19 +218,26 @@ export default defineNode({
       );
     }
     ctx.log.info(
-      { root, layout: index.layout, train: train.length, test: test.length, validation: validation.length },
+      {
+        root,
+        layout: index.layout,
+        train: train.length,
+        test: test.length,
+        validation: validation.length,
+      },
       "dataset indexed",
     );
     return { index, ports: { train, validation, test } };
   },
   async source(_params, _ctx, prepared) {
     const p = prepared as Prepared;
+    const info = (s: SampleRef) => toInfo(s, p.index.category);
     return {
       ports: {
-        train: p.ports.train.map(toInfo),
-        validation: p.ports.validation.map(toInfo),
-        test: p.ports.test.map(toInfo),
-        mask: p.ports.test.map(toInfo),
+        train: p.ports.train.map(info),
+        validation: p.ports.validation.map(info),
+        test: p.ports.test.map(info),
+        mask: p.ports.test.map(info),
       },
     };
   },
@@ -205,7 +246,10 @@ export default defineNode({
     const port = ctx.port as "train" | "validation" | "test" | "mask";
     const ref = p.ports[port === "mask" ? "test" : port][ctx.index];
     if (port === "mask") {
-      if (ref.maskPath) return { mask: await decodeMask(ref.maskPath, params.size, { pixelLimit: params.pixelLimit }) };
+      if (ref.maskPath)
+        return {
+          mask: await decodeMask(ref.maskPath, params.size, { pixelLimit: params.pixelLimit }),
+        };
       const mask: FloatImage & { missing?: boolean } = {
         width: params.size,
         height: params.size,
@@ -215,7 +259,10 @@ export default defineNode({
       if (ref.label === 1) mask.missing = true;
       return { mask };
     }
-    const { image } = await decodeImage(ref.path, { pixelLimit: params.pixelLimit, expandGray: true });
+    const { image } = await decodeImage(ref.path, {
+      pixelLimit: params.pixelLimit,
+      expandGray: true,
+    });
     return { [port]: resizeImage(image, params.size, params.size) };
   },
 });

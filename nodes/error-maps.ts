@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ssimDissimilarityMap, squaredErrorMap } from "./lib/maps/ssim.ts";
+import { squaredErrorMap, ssimDissimilarityMap } from "./lib/maps/ssim.ts";
 import type { FloatImage } from "./sdk/image.ts";
 import { defineNode } from "./sdk/node.ts";
 

@@ -29,7 +29,13 @@ export default defineNode({
   outputs: { scores: { type: "Scores" } },
   params: z.object({
     method: z.enum(["max", "top-k-mean"]).default("max").describe("How a map becomes one score"),
-    k: z.number().int().min(1).max(1_000_000).default(100).describe("Pixels averaged by top-k-mean"),
+    k: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(100)
+      .describe("Pixels averaged by top-k-mean"),
   }),
   async run(inputs, params, ctx) {
     const stream = inputs.map as SampleStream<ScoreMap>;

@@ -21,11 +21,18 @@ export const metricsParams = z.object({
     .describe(
       "official: masks binarised at > 0.5 for every pixel metric and exact AU-PRO (MVTec AD evaluation); reference: the authors' rules (pixel AUROC/AP positive only where the resized mask is exactly 1, AU-PRO on any non-zero pixel with 5000 thresholds)",
     ),
-  fprLimit: z.number().min(0.001).max(1).default(0.3).describe("AU-PRO integration limit (false-positive rate)"),
+  fprLimit: z
+    .number()
+    .min(0.001)
+    .max(1)
+    .default(0.3)
+    .describe("AU-PRO integration limit (false-positive rate)"),
   alsoReferenceAuPro: z
     .boolean()
     .default(true)
-    .describe("Also report the authors' 5000-threshold AU-PRO on non-zero masks, for comparison with published numbers"),
+    .describe(
+      "Also report the authors' 5000-threshold AU-PRO on non-zero masks, for comparison with published numbers",
+    ),
 });
 
 export interface MetricsResult {
@@ -37,7 +44,14 @@ export interface MetricsResult {
   pixelF1Max: MetricValue & { maskRule?: string };
   auPro: MetricValue & { maskRule?: string; fprLimit?: number; method?: string };
   auProReference?: MetricValue;
-  atThreshold?: { threshold: number; source: string; tp: number; fp: number; tn: number; fn: number };
+  atThreshold?: {
+    threshold: number;
+    source: string;
+    tp: number;
+    fp: number;
+    tn: number;
+    fn: number;
+  };
   protocol: {
     name: string;
     images: number;
@@ -59,8 +73,10 @@ export function computeMetrics(
   const labelled = scores.labels.every((l) => l === 0 || l === 1);
   const labels = scores.labels.map((l) => (l === 1 ? 1 : 0));
   const noLabels = undefinedMetric("some images have no label (production images)");
-  const pixelRule: MaskRule = params.protocol === "reference" ? { kind: "uint8-cast" } : { kind: "above", threshold: 0.5 };
-  const proRule: MaskRule = params.protocol === "reference" ? { kind: "nonzero" } : { kind: "above", threshold: 0.5 };
+  const pixelRule: MaskRule =
+    params.protocol === "reference" ? { kind: "uint8-cast" } : { kind: "above", threshold: 0.5 };
+  const proRule: MaskRule =
+    params.protocol === "reference" ? { kind: "nonzero" } : { kind: "above", threshold: 0.5 };
   const result: MetricsResult = {
     imageAuroc: labelled ? imageAuroc(labels, scores.scores) : noLabels,
     imageAp: labelled ? imageAp(labels, scores.scores) : noLabels,
@@ -76,16 +92,23 @@ export function computeMetrics(
       resolution: maps?.length ? `${maps[0].width}x${maps[0].height}` : "n/a",
       scoreFunction: `image score = ${scores.method} of the map`,
       pixelMaskRule: params.protocol === "reference" ? "mask == 1 (uint8 cast)" : "mask > 0.5",
-      auProMaskRule: params.protocol === "reference" ? "mask > 0 (5000 thresholds)" : "mask > 0.5 (exact curve)",
+      auProMaskRule:
+        params.protocol === "reference" ? "mask > 0 (5000 thresholds)" : "mask > 0.5 (exact curve)",
     },
   };
   if (maps && masks) {
     if (maps.length !== masks.length) {
-      throw dataError("E_METRICS_COUNT", `metrics: ${maps.length} score maps but ${masks.length} masks`, "connect maps and masks of the same split");
+      throw dataError(
+        "E_METRICS_COUNT",
+        `metrics: ${maps.length} score maps but ${masks.length} masks`,
+        "connect maps and masks of the same split",
+      );
     }
     const missing = masks.filter((m) => m.missing).length;
     if (missing > 0) {
-      const why = undefinedMetric(`${missing} defective image(s) have no ground-truth mask (dataset without masks)`);
+      const why = undefinedMetric(
+        `${missing} defective image(s) have no ground-truth mask (dataset without masks)`,
+      );
       result.pixelAuroc = why;
       result.pixelAp = why;
       result.pixelF1Max = why;
@@ -100,7 +123,10 @@ export function computeMetrics(
           ? auProThresholds(maps, masks, { rule: proRule, fprLimit: params.fprLimit })
           : auProExact(maps, masks, { rule: proRule, fprLimit: params.fprLimit });
       if (params.alsoReferenceAuPro && params.protocol !== "reference") {
-        result.auProReference = auProThresholds(maps, masks, { rule: { kind: "nonzero" }, fprLimit: params.fprLimit });
+        result.auProReference = auProThresholds(maps, masks, {
+          rule: { kind: "nonzero" },
+          fprLimit: params.fprLimit,
+        });
       }
     }
   }
@@ -155,6 +181,14 @@ export default defineNode({
         ctx.progress({ step: i + 1, total: mapStream.length, message: "gathering maps" });
       }
     }
-    return { metrics: computeMetrics(scores, maps, masks, params, inputs.threshold as ThresholdValue | undefined) };
+    return {
+      metrics: computeMetrics(
+        scores,
+        maps,
+        masks,
+        params,
+        inputs.threshold as ThresholdValue | undefined,
+      ),
+    };
   },
 });

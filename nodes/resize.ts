@@ -14,8 +14,22 @@ export default defineNode({
   inputs: { image: { type: "Image" } },
   outputs: { image: { type: "Image" } },
   params: z.object({
-    width: z.number().int().min(8).max(4096).default(256).describe("Output width").meta({ unit: "px" }),
-    height: z.number().int().min(8).max(4096).default(256).describe("Output height").meta({ unit: "px" }),
+    width: z
+      .number()
+      .int()
+      .min(8)
+      .max(4096)
+      .default(256)
+      .describe("Output width")
+      .meta({ unit: "px" }),
+    height: z
+      .number()
+      .int()
+      .min(8)
+      .max(4096)
+      .default(256)
+      .describe("Output height")
+      .meta({ unit: "px" }),
   }),
   map(inputs, params) {
     return { image: resizeImage(inputs.image as FloatImage, params.width, params.height) };

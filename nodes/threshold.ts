@@ -44,7 +44,10 @@ export default defineNode({
   },
   outputs: { threshold: { type: "Threshold" } },
   params: z.object({
-    mode: z.enum(["calibrate", "fixed", "fit-on-test"]).default("calibrate").describe("Where the threshold comes from"),
+    mode: z
+      .enum(["calibrate", "fixed", "fit-on-test"])
+      .default("calibrate")
+      .describe("Where the threshold comes from"),
     value: z.number().default(0.5).describe("The threshold in 'fixed' mode"),
     targetFpr: z
       .number()

@@ -18,7 +18,11 @@ export default defineNode({
   diskCache: true,
   inputs: {
     model: { type: "Model" },
-    edge: { type: "Edge" },
+    edge: {
+      type: "Gray",
+      title: "input (edge)",
+      description: "Same kind of input the model was trained on",
+    },
   },
   outputs: { reconstruction: { type: "Image" } },
   params: z.object({}),
@@ -26,7 +30,11 @@ export default defineNode({
     await ensureBackend(ctx.backend, (m) => ctx.log.info(m));
     const handle = inputs.model as ModelHandle;
     if (!handle || handle.kind !== "edgrec-unet") {
-      throw dataError("E_MODEL_KIND", `node "${ctx.nodeId}": the model input is not an EdgRec U-Net`, "connect the output of U-Net train or Load model");
+      throw dataError(
+        "E_MODEL_KIND",
+        `node "${ctx.nodeId}": the model input is not an EdgRec U-Net`,
+        "connect the output of U-Net train or Load model",
+      );
     }
     return handle;
   },
@@ -36,12 +44,23 @@ export default defineNode({
     try {
       assertModelFits(handle.manifest, edge);
     } catch (err) {
-      throw dataError("E_MODEL_SIZE", `node "${ctx.nodeId}": ${(err as Error).message}`, "resize the images to the model's training size");
+      throw dataError(
+        "E_MODEL_SIZE",
+        `node "${ctx.nodeId}": ${(err as Error).message}`,
+        "resize the images to the model's training size",
+      );
     }
     const data = tf.tidy(() => {
       const x = tf.tensor4d(edge.data, [1, edge.height, edge.width, 1]);
       return forward(handle.model, x, false).dataSync() as Float32Array;
     });
-    return { reconstruction: { width: edge.width, height: edge.height, channels: 3, data } satisfies FloatImage };
+    return {
+      reconstruction: {
+        width: edge.width,
+        height: edge.height,
+        channels: 3,
+        data,
+      } satisfies FloatImage,
+    };
   },
 });

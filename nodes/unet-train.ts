@@ -7,11 +7,11 @@ import { existsSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { type ModelHandle, ensureBackend } from "./lib/model/handle.ts";
+import { writeFileAtomic } from "../apps/runner/src/atomic.ts";
+import { ensureBackend, type ModelHandle } from "./lib/model/handle.ts";
 import { loadModel, saveModel } from "./lib/unet/checkpoint.ts";
 import { PRESETS } from "./lib/unet/presets.ts";
 import { Trainer, type TrainerSnapshot } from "./lib/unet/train.ts";
-import { writeFileAtomic } from "../apps/runner/src/atomic.ts";
 import { dataError } from "./sdk/errors.ts";
 import type { FloatImage } from "./sdk/image.ts";
 import { defineNode, type SampleStream } from "./sdk/node.ts";
@@ -24,7 +24,13 @@ export const trainParams = z.object({
     .describe(
       "tiny: tests; cpu-fast: width 16, minutes on a CPU; cpu: width 32; paper: width 128, 800 epochs (the reference, GPU days)",
     ),
-  width: z.number().int().min(0).max(256).default(0).describe("U-Net base width C (0 = the preset's)"),
+  width: z
+    .number()
+    .int()
+    .min(0)
+    .max(256)
+    .default(0)
+    .describe("U-Net base width C (0 = the preset's)"),
   batchSize: z.number().int().min(0).max(64).default(0).describe("Batch size (0 = the preset's)"),
   epochs: z
     .number()
@@ -41,8 +47,20 @@ export const trainParams = z.object({
     .describe("Stop after this much training wall time and keep the model (0 = no limit)")
     .meta({ unit: "min" }),
   learningRate: z.number().min(1e-7).max(1).default(1e-4).describe("Adam learning rate"),
-  checkpointEvery: z.number().int().min(1).max(100000).default(50).describe("Steps between checkpoints"),
-  previewEvery: z.number().int().min(1).max(100000).default(25).describe("Steps between reconstruction previews"),
+  checkpointEvery: z
+    .number()
+    .int()
+    .min(1)
+    .max(100000)
+    .default(50)
+    .describe("Steps between checkpoints"),
+  previewEvery: z
+    .number()
+    .int()
+    .min(1)
+    .max(100000)
+    .default(25)
+    .describe("Steps between reconstruction previews"),
 });
 type Params = z.infer<typeof trainParams>;
 
@@ -57,12 +75,20 @@ const CHECKPOINT = "checkpoint.bin";
 async function saveCheckpoint(dir: string, c: Checkpoint): Promise<void> {
   const { state, adamM, adamV, ...meta } = c.snapshot;
   const head = Buffer.from(
-    JSON.stringify({ ...meta, lossCurve: c.lossCurve, trainedMs: c.trainedMs, sizes: [state.length, adamM.length, adamV.length] }),
+    JSON.stringify({
+      ...meta,
+      lossCurve: c.lossCurve,
+      trainedMs: c.trainedMs,
+      sizes: [state.length, adamM.length, adamV.length],
+    }),
   );
   const len = Buffer.alloc(4);
   len.writeUInt32LE(head.length);
   const f = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-  await writeFileAtomic(join(dir, CHECKPOINT), Buffer.concat([len, head, f(state), f(adamM), f(adamV)]));
+  await writeFileAtomic(
+    join(dir, CHECKPOINT),
+    Buffer.concat([len, head, f(state), f(adamM), f(adamV)]),
+  );
 }
 
 async function loadCheckpoint(dir: string): Promise<Checkpoint | undefined> {
@@ -120,7 +146,12 @@ export default defineNode({
   kind: "task",
   seeded: true,
   inputs: {
-    edge: { type: "Edge", title: "corrupted edge" },
+    edge: {
+      type: "Gray",
+      title: "input (edge)",
+      description:
+        "EdgRec feeds the morphological edge of the corrupted image; the DeAE ablation feeds the gray image itself",
+    },
     target: { type: "Image", title: "clean target" },
   },
   outputs: { model: { type: "Model" } },
@@ -141,10 +172,18 @@ export default defineNode({
     const edges = inputs.edge as SampleStream<FloatImage>;
     const targets = inputs.target as SampleStream<FloatImage>;
     if (edges.length === 0) {
-      throw dataError("E_DATASET_EMPTY", `node "${ctx.nodeId}": no training images`, "check the dataset's train split");
+      throw dataError(
+        "E_DATASET_EMPTY",
+        `node "${ctx.nodeId}": no training images`,
+        "check the dataset's train split",
+      );
     }
     if (edges.length !== targets.length) {
-      throw dataError("E_STREAM_LENGTH", `node "${ctx.nodeId}": ${edges.length} edges but ${targets.length} targets`, "connect edge and target from the same training split");
+      throw dataError(
+        "E_STREAM_LENGTH",
+        `node "${ctx.nodeId}": ${edges.length} edges but ${targets.length} targets`,
+        "connect edge and target from the same training split",
+      );
     }
     const backend = await ensureBackend(ctx.backend, (m) => ctx.log.info(m));
     ctx.log.info({ backend }, `tfjs backend ${backend.name}: ${backend.reason}`);
@@ -152,7 +191,9 @@ export default defineNode({
     const first = await edges.get(0, 0);
     const { width: w, height: h } = first;
     if (w !== s.imageSize || h !== s.imageSize) {
-      ctx.warn(`training at ${w}x${h}; preset ${params.preset} is meant for ${s.imageSize}x${s.imageSize} (set the dataset size to match)`);
+      ctx.warn(
+        `training at ${w}x${h}; preset ${params.preset} is meant for ${s.imageSize}x${s.imageSize} (set the dataset size to match)`,
+      );
     }
     const n = edges.length;
     const stepsPerEpoch = Math.ceil(n / s.batchSize);
@@ -180,7 +221,8 @@ export default defineNode({
       ctx.warn(`resuming from checkpoint at step ${trainer.steps} of ${totalSteps}`);
     }
     const budgetMs = params.maxMinutes > 0 ? params.maxMinutes * 60_000 : Number.POSITIVE_INFINITY;
-    const checkpoint = () => saveCheckpoint(work, { snapshot: trainer.stateSnapshot(), lossCurve, trainedMs });
+    const checkpoint = () =>
+      saveCheckpoint(work, { snapshot: trainer.stateSnapshot(), lossCurve, trainedMs });
     let windowStart = performance.now();
     let windowImages = 0;
     let stoppedBy = "all epochs done";
@@ -204,7 +246,10 @@ export default defineNode({
         const targetBatch = new Float32Array(idx.length * w * h * 3);
         for (let j = 0; j < idx.length; j++) {
           // epoch + 1: epoch 0 of the corruption stream is kept for previews
-          const [e, t] = await Promise.all([edges.get(idx[j], epoch + 1), targets.get(idx[j], epoch + 1)]);
+          const [e, t] = await Promise.all([
+            edges.get(idx[j], epoch + 1),
+            targets.get(idx[j], epoch + 1),
+          ]);
           edgeBatch.set(e.data, j * w * h);
           targetBatch.set(t.data, j * w * h * 3);
         }
@@ -224,11 +269,21 @@ export default defineNode({
           total: totalSteps,
           loss: r.loss,
           message: `epoch ${epoch + 1}/${s.epochs}`,
-          values: { l2: r.l2, ssim: r.ssim, lr: trainer.currentLearningRate(), imagesPerSecond: ips },
+          values: {
+            l2: r.l2,
+            ssim: r.ssim,
+            lr: trainer.currentLearningRate(),
+            imagesPerSecond: ips,
+          },
         });
         if (trainer.steps % params.previewEvery === 0 || trainer.steps === 1) {
           const rec = trainer.predict(edgeBatch.subarray(0, w * h));
-          ctx.preview("reconstruction", { kind: "image", image: { width: w, height: h, channels: 3, data: rec } }, idx[0], `step ${trainer.steps}`);
+          ctx.preview(
+            "reconstruction",
+            { kind: "image", image: { width: w, height: h, channels: 3, data: rec } },
+            idx[0],
+            `step ${trainer.steps}`,
+          );
         }
         if (trainer.steps % params.checkpointEvery === 0) await checkpoint();
         // let sockets and timers breathe between synchronous training steps
@@ -238,7 +293,15 @@ export default defineNode({
       trainer.dispose();
       throw err;
     }
-    ctx.record("training", { steps: trainer.steps, totalSteps, stoppedBy, trainedMinutes: trainedMs / 60000, backend: backend.name, width: s.width, batchSize: s.batchSize });
+    ctx.record("training", {
+      steps: trainer.steps,
+      totalSteps,
+      stoppedBy,
+      trainedMinutes: trainedMs / 60000,
+      backend: backend.name,
+      width: s.width,
+      batchSize: s.batchSize,
+    });
     const { getFlatState } = await import("./lib/unet/model.ts");
     const manifest = {
       architecture: "edgrec-unet" as const,

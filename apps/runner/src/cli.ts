@@ -157,6 +157,11 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       pluginDirs,
       dataRoots,
       outRoots: [process.cwd(), outDir],
+      modelRoots: [
+        process.cwd(),
+        outDir,
+        resolve(values.cache ?? `${PROJECT_ROOT}/.cache`, "models"),
+      ],
       cacheDir: values.cache,
     });
     for (const p of rt.pluginProblems) io.err(`plugin ${p.file} failed to load: ${p.message}\n`);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { createRng } from "../../sdk/rng.ts";
-import { ssimDissimilarityMap, squaredErrorMap } from "./ssim.ts";
+import { squaredErrorMap, ssimDissimilarityMap } from "./ssim.ts";
 
 const img = (w: number, h: number, f: (i: number) => number) => ({
   width: w,
@@ -32,6 +32,13 @@ describe("ablation maps", () => {
   });
 
   test("different sizes are refused with a clear message", () => {
-    assert.throws(() => squaredErrorMap(img(4, 4, () => 0), img(5, 4, () => 0)), /differ in size/);
+    assert.throws(
+      () =>
+        squaredErrorMap(
+          img(4, 4, () => 0),
+          img(5, 4, () => 0),
+        ),
+      /differ in size/,
+    );
   });
 });

@@ -71,9 +71,24 @@ export function ssimDissimilarityMap(
     const y = plane(b, c);
     const mx = blur(x, w, h, k);
     const my = blur(y, w, h, k);
-    const xx = blur(x.map((v) => v * v), w, h, k);
-    const yy = blur(y.map((v) => v * v), w, h, k);
-    const xy = blur(x.map((v, i) => v * y[i]), w, h, k);
+    const xx = blur(
+      x.map((v) => v * v),
+      w,
+      h,
+      k,
+    );
+    const yy = blur(
+      y.map((v) => v * v),
+      w,
+      h,
+      k,
+    );
+    const xy = blur(
+      x.map((v, i) => v * y[i]),
+      w,
+      h,
+      k,
+    );
     for (let i = 0; i < w * h; i++) {
       const sx = xx[i] - mx[i] * mx[i];
       const sy = yy[i] - my[i] * my[i];

@@ -18,11 +18,16 @@ let requested: string | undefined;
  * Activates the tfjs backend once per process. A second, different explicit request is
  * refused: tensors of the first backend would be stranded.
  */
-export function ensureBackend(name: string, log?: (m: string) => void): Promise<{ name: string; reason: string }> {
+export function ensureBackend(
+  name: string,
+  log?: (m: string) => void,
+): Promise<{ name: string; reason: string }> {
   if (backend && requested !== name && name !== "auto" && requested !== "auto") {
     return backend.then((b) => {
       if (b.name !== name && !(name === "tensorflow-gpu" && b.name === "tensorflow")) {
-        throw new Error(`backend "${name}" requested, but this runner already uses "${b.name}"; restart it with --backend ${name}`);
+        throw new Error(
+          `backend "${name}" requested, but this runner already uses "${b.name}"; restart it with --backend ${name}`,
+        );
       }
       return b;
     });

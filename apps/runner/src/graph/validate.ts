@@ -104,7 +104,8 @@ export function validateGraph(
       if (options.paths && reg.def.paths) {
         for (const [param, kind] of Object.entries(reg.def.paths)) {
           const value = params[node.id][param];
-          if (typeof value !== "string" || value === "") continue;
+          // "@name" values are reserved names a node resolves itself (e.g. "@demo").
+          if (typeof value !== "string" || value === "" || value.startsWith("@")) continue;
           try {
             const resolved = options.paths.resolve(kind, value, `node "${node.id}" ${param}`);
             if (kind !== "out" && !existsSync(resolved)) {
