@@ -46,7 +46,10 @@ async function startServer(): Promise<string> {
   let out = "";
   let err = "";
   return new Promise((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`edgrec serve did not start:\n${out}${err}`)), 30_000);
+    const timer = setTimeout(
+      () => rej(new Error(`edgrec serve did not start:\n${out}${err}`)),
+      30_000,
+    );
     child.stderr?.on("data", (d) => {
       err += d;
     });
@@ -150,7 +153,9 @@ describe("editor end to end", { skip }, () => {
     assert.equal(await page.locator(".react-flow__node").count(), 5);
     assert.equal(await page.locator(".react-flow__edge").count(), 4);
     // Gray-image handles carry the Gray colour from nodes/sdk/ports.ts (#90a4ae).
-    const bg = await port("scale", "in", "image").evaluate((e) => getComputedStyle(e).backgroundColor);
+    const bg = await port("scale", "in", "image").evaluate(
+      (e) => getComputedStyle(e).backgroundColor,
+    );
     assert.equal(bg, "rgb(144, 164, 174)");
   });
 
@@ -160,13 +165,16 @@ describe("editor end to end", { skip }, () => {
     await page.getByTestId("palette-test.scale").click();
     await page.getByTestId("node-scale_2").waitFor();
     await page.getByTestId("palette-search").fill("");
+    await page.locator(".react-flow__pane").click({ position: { x: 20, y: 20 } });
     await page.keyboard.press("f");
     await page.waitForTimeout(400);
     await dragConnect(port("ramp", "out", "image"), port("scale_2", "in", "image"));
     await page.waitForFunction(() => document.querySelectorAll(".react-flow__edge").length === 5);
     const g = await editorGraph();
     assert.ok(
-      g.edges.some((e) => e.from.node === "ramp" && e.to.node === "scale_2" && e.to.port === "image"),
+      g.edges.some(
+        (e) => e.from.node === "ramp" && e.to.node === "scale_2" && e.to.port === "image",
+      ),
     );
   });
 
@@ -177,11 +185,14 @@ describe("editor end to end", { skip }, () => {
   });
 
   test("edits parameters in the panel, explaining invalid values inline", async () => {
-    await page.getByTestId("node-scale").click();
+    await page.locator('[data-testid="node-scale"] .card-title').click();
     const input = page.getByTestId("input-factor");
     await input.fill("20");
     await input.press("Enter");
-    await page.getByTestId("error-factor").filter({ hasText: "Factor must be at most 10" }).waitFor();
+    await page
+      .getByTestId("error-factor")
+      .filter({ hasText: "Factor must be at most 10" })
+      .waitFor();
     assert.equal((await editorGraph()).nodes.find((n) => n.id === "scale")?.params.factor, 2);
     await input.fill("3");
     await input.press("Enter");
@@ -207,14 +218,20 @@ describe("editor end to end", { skip }, () => {
     await page.getByTestId("run").click();
     await page.locator('[data-testid="node-total"] [data-testid="progress"]').waitFor();
     await page.locator('[data-testid="node-total"][data-status="done"]').waitFor();
-    await page.getByTestId("run-summary").filter({ hasText: /Finished in/ }).waitFor();
+    await page
+      .getByTestId("run-summary")
+      .filter({ hasText: /Finished in/ })
+      .waitFor();
     await page.locator('[data-testid="node-scale"] img[data-testid="preview"]').waitFor();
     const loaded = await page
       .locator('img[data-testid="preview"]')
       .evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth > 0).length);
     assert.ok(loaded >= 3, `expected previews on ramp, scale and jitter, got ${loaded}`);
-    const badge = await page.locator('[data-testid="node-total"] [data-testid="state-badge"]').textContent();
+    const badge = await page
+      .locator('[data-testid="node-total"] [data-testid="state-badge"]')
+      .textContent();
     assert.match(badge ?? "", /^done \d/);
+    await page.locator(".react-flow__pane").click({ position: { x: 20, y: 20 } });
     await page.keyboard.press("f");
     await page.waitForTimeout(400);
     await mkdir(join(ROOT, "test-results"), { recursive: true });
@@ -222,9 +239,12 @@ describe("editor end to end", { skip }, () => {
   });
 
   test("runs only up to a chosen node", async () => {
-    await page.getByTestId("node-scale").click();
+    await page.locator('[data-testid="node-scale"] .card-title').click();
     await page.getByTestId("run-to-node").click();
-    await page.getByTestId("run-summary").filter({ hasText: /Finished in/ }).waitFor();
+    await page
+      .getByTestId("run-summary")
+      .filter({ hasText: /Finished in/ })
+      .waitFor();
     const st = await page.locator('[data-testid="node-total"]').getAttribute("data-status");
     assert.equal(st, "idle", "a node past the target is not run");
   });

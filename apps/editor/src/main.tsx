@@ -12,7 +12,7 @@ const controller = new EditorController();
 (window as unknown as { edgrec: EditorController }).edgrec = controller;
 
 const root = document.getElementById("root");
-if (!root) throw new Error("index.html must contain <div id=\"root\">");
+if (!root) throw new Error('index.html must contain <div id="root">');
 createRoot(root).render(
   <ControllerContext.Provider value={controller}>
     <ReactFlowProvider>

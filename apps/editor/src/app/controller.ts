@@ -3,17 +3,15 @@
  * graphs, edits, runs, validation. Components call these and read the stores; they never
  * talk to the socket themselves.
  */
-import {
-  type Graph,
-  parseGraph,
-  serializeGraph,
-} from "../../../runner/src/graph/schema.ts";
-import type { ServerMessage } from "../../../runner/src/protocol/messages.ts";
+
 import { PORT_TYPES } from "../../../../nodes/sdk/ports.ts";
+import { type Graph, parseGraph, serializeGraph } from "../../../runner/src/graph/schema.ts";
+import type { ServerMessage } from "../../../runner/src/protocol/messages.ts";
 import { type Catalogue, parseCatalogue } from "../logic/catalogue.ts";
-import { checkConnection, type ConnectionRequest } from "../logic/connect.ts";
+import { type ConnectionRequest, checkConnection } from "../logic/connect.ts";
 import {
   addNode,
+  autoLayout,
   copyFragment,
   edgeId,
   emptyGraph,
@@ -239,8 +237,15 @@ export class EditorController {
 
   addNode(type: string, pos: { x: number; y: number }): void {
     const entry = this.catalogue.byType.get(type);
-    if (!entry) return this.notify("error", `Unknown node type ${type}`);
-    const id = this.graph.edit(`add ${entry.title}`, (g) => addNode(g, entry, pos));
+    if (!entry) {
+      this.notify("error", `Unknown node type ${type}`);
+      return;
+    }
+    const id = this.graph.edit(`add ${entry.title}`, (g) => {
+      // Pin auto-placed nodes first, so the new one can avoid landing on them.
+      Object.assign(g.layout, autoLayout(g));
+      return addNode(g, entry, pos);
+    });
     this.graph.select([id], []);
   }
 
@@ -316,7 +321,10 @@ export class EditorController {
       text = null;
     }
     const fragment = parseFragment(text) ?? parseFragment(localStorage.getItem(CLIPBOARD_KEY));
-    if (!fragment) return this.notify("info", "Nothing to paste: copy some nodes first");
+    if (!fragment) {
+      this.notify("info", "Nothing to paste: copy some nodes first");
+      return;
+    }
     const ids = this.graph.edit("paste", (g) => pasteFragment(g, fragment));
     this.graph.select(ids, []);
   }
@@ -347,7 +355,10 @@ export class EditorController {
 
   /** Runs the graph, or only what `targets` need. */
   async runGraph(targets?: string[]): Promise<void> {
-    if (this.run.getState().active) return this.notify("info", "A run is already going");
+    if (this.run.getState().active) {
+      this.notify("info", "A run is already going");
+      return;
+    }
     this.early = [];
     try {
       const reply = await this.client.request({
@@ -355,7 +366,8 @@ export class EditorController {
         graph: this.graph.getState().graph,
         ...(targets && targets.length > 0 ? { targets } : {}),
       });
-      if (reply.type !== "run-accepted") throw new Error(`expected run-accepted, got ${reply.type}`);
+      if (reply.type !== "run-accepted")
+        throw new Error(`expected run-accepted, got ${reply.type}`);
       for (const m of this.early.filter((x) => "runId" in x && x.runId === reply.runId)) {
         this.run.apply(m);
       }
@@ -395,8 +407,8 @@ export class EditorController {
       const st = nodes[n.id];
       if (!st || st.preview || (st.status !== "done" && st.status !== "cached")) continue;
       const entry = this.catalogue.byType.get(n.type);
-      const port = Object.entries(entry?.outputs ?? {}).find(([, p]) =>
-        IMAGE_TYPES.has(p.type) && PORT_TYPES[p.type].perSample,
+      const port = Object.entries(entry?.outputs ?? {}).find(
+        ([, p]) => IMAGE_TYPES.has(p.type) && PORT_TYPES[p.type].perSample,
       )?.[0];
       if (!port || asked++ >= 40) continue;
       // The answer is a binary frame (handled by onPreview) or an error nobody needs to see:

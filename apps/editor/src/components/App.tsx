@@ -27,9 +27,7 @@ export function App() {
       const centre = r
         ? { x: r.left + r.width / 2 - 110, y: r.top + r.height / 2 - 60 }
         : { x: 300, y: 200 };
-      const jitter = (c.graph.getState().graph.nodes.length % 5) * 24;
-      const p = flow.screenToFlowPosition(centre);
-      c.addNode(type, { x: p.x + jitter, y: p.y + jitter });
+      c.addNode(type, flow.screenToFlowPosition(centre));
     },
     [c, flow],
   );

@@ -13,12 +13,7 @@ import {
 import { type DragEvent, useCallback, useEffect, useMemo, useState } from "react";
 import { PORT_TYPES } from "../../../../nodes/sdk/ports.ts";
 import { autoLayout, edgeId } from "../logic/graphOps.ts";
-import {
-  useController,
-  useGraphState,
-  useObservable,
-  useRunState,
-} from "../store/hooks.ts";
+import { useController, useGraphState, useObservable, useRunState } from "../store/hooks.ts";
 import { type CardNode, NodeCard } from "./NodeCard.tsx";
 
 const nodeTypes = { edgrec: NodeCard };
@@ -37,6 +32,8 @@ export function GraphCanvas() {
   const loads = useObservable(c.loads);
   const flow = useReactFlow();
   const [dragging, setDragging] = useState<Record<string, { x: number; y: number }>>({});
+  // Sizes React Flow measured; controlled nodes must carry them back (minimap, fit view).
+  const [measured, setMeasured] = useState<Record<string, { width: number; height: number }>>({});
 
   const nodes: CardNode[] = useMemo(() => {
     const sel = new Set(selectedNodes);
@@ -45,6 +42,7 @@ export function GraphCanvas() {
       id: n.id,
       type: "edgrec",
       position: dragging[n.id] ?? layout[n.id],
+      measured: measured[n.id],
       selected: sel.has(n.id),
       data: {
         node: n,
@@ -53,7 +51,7 @@ export function GraphCanvas() {
         issues: run.issues.filter((x) => x.nodeId === n.id),
       },
     }));
-  }, [graph, selectedNodes, catalogue, run, dragging]);
+  }, [graph, selectedNodes, catalogue, run, dragging, measured]);
 
   const edges: Edge[] = useMemo(() => {
     const sel = new Set(selectedEdges);
@@ -85,8 +83,10 @@ export function GraphCanvas() {
   const onNodesChange = useCallback(
     (changes: NodeChange<CardNode>[]) => {
       const moves: Record<string, { x: number; y: number }> = {};
+      const sizes: Record<string, { width: number; height: number }> = {};
       let sel: Set<string> | null = null;
       for (const ch of changes) {
+        if (ch.type === "dimensions" && ch.dimensions) sizes[ch.id] = ch.dimensions;
         if (ch.type === "position" && ch.position) moves[ch.id] = ch.position;
         if (ch.type === "select") {
           sel ??= new Set(c.graph.getState().selectedNodes);
@@ -95,6 +95,7 @@ export function GraphCanvas() {
         }
       }
       if (Object.keys(moves).length > 0) setDragging((d) => ({ ...d, ...moves }));
+      if (Object.keys(sizes).length > 0) setMeasured((m) => ({ ...m, ...sizes }));
       if (sel) c.graph.select([...sel], c.graph.getState().selectedEdges);
     },
     [c],

@@ -9,7 +9,8 @@ export function LibraryDialog({ mode }: { mode: "open" | "new" }) {
   const list = mode === "new" ? library.filter((g) => g.builtin) : library;
   const pick = (name: string) => (mode === "open" ? c.openLibrary(name) : c.newGraph(name));
   return (
-    <div className="modal-back" onMouseDown={() => c.openDialog(null)}>
+    // biome-ignore lint/a11y/noStaticElementInteractions: backdrop click is a mouse shortcut; Escape and the buttons close it from the keyboard
+    <div className="modal-back" role="presentation" onMouseDown={() => c.openDialog(null)}>
       <div
         className="modal"
         role="dialog"

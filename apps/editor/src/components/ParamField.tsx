@@ -85,10 +85,10 @@ export function ParamField({
       data-testid={`field-${field.name}`}
     >
       <div className="field-head">
-        <label className="field-label" title={field.description}>
+        <span className="field-label" title={field.description}>
           {field.label}
           {field.required && <span className="req">*</span>}
-        </label>
+        </span>
         {field.slider && (
           <span className="field-range">
             {field.min}–{field.max}

@@ -13,10 +13,7 @@ export function ParamPanel() {
   const node =
     selectedNodes.length === 1 ? graph.nodes.find((n) => n.id === selectedNodes[0]) : undefined;
   const entry = node ? catalogue.byType.get(node.type) : undefined;
-  const fields = useMemo(
-    () => (entry ? fieldsFromSchema(entry.params, entry.paths) : []),
-    [entry],
-  );
+  const fields = useMemo(() => (entry ? fieldsFromSchema(entry.params, entry.paths) : []), [entry]);
 
   if (!node) {
     return (

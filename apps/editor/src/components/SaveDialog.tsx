@@ -18,7 +18,8 @@ export function SaveDialog() {
       : null;
   const exists = library.some((g) => g.name === name && !g.builtin);
   return (
-    <div className="modal-back" onMouseDown={() => c.openDialog(null)}>
+    // biome-ignore lint/a11y/noStaticElementInteractions: backdrop click is a mouse shortcut; Escape and the buttons close it from the keyboard
+    <div className="modal-back" role="presentation" onMouseDown={() => c.openDialog(null)}>
       <form
         className="modal"
         aria-label="Save graph"

@@ -1,6 +1,11 @@
 import { useEffect, useState } from "react";
 import { type FieldDescriptor, parseInput } from "../logic/fields.ts";
 
+function asText(field: FieldDescriptor, v: unknown): string {
+  if (v === undefined || v === null) return "";
+  return field.kind === "json" ? JSON.stringify(v) : String(v);
+}
+
 /** Text, path or JSON entry committed on Enter/blur; JSON fields get a multi-line box. */
 export function TextField({
   field,
@@ -13,15 +18,12 @@ export function TextField({
   onCommit: (v: unknown) => void;
   onError: (message: string | null) => void;
 }) {
-  const toText = (v: unknown) =>
-    v === undefined || v === null ? "" : field.kind === "json" ? JSON.stringify(v) : String(v);
   const current = value ?? field.default;
-  const [text, setText] = useState(toText(current));
+  const [text, setText] = useState(asText(field, current));
   useEffect(() => {
-    setText(toText(current));
+    setText(asText(field, current));
     onError(null);
-    // biome-ignore lint/correctness/useExhaustiveDependencies: toText depends only on field
-  }, [current, onError]);
+  }, [field, current, onError]);
 
   const commit = () => {
     const r = parseInput(field, text);

@@ -14,7 +14,12 @@ export function Toolbar() {
       </div>
       <div className="doc-name" data-testid="doc-name" title="Graph name (library name)">
         {libraryName ?? graph.name}
-        {dirty && <span className="dirty" title="Unsaved changes"> ●</span>}
+        {dirty && (
+          <span className="dirty" title="Unsaved changes">
+            {" "}
+            ●
+          </span>
+        )}
       </div>
       <div className="toolbar-group">
         <button type="button" className="btn" onClick={() => c.openDialog("new")}>
@@ -36,7 +41,12 @@ export function Toolbar() {
         >
           Save
         </button>
-        <button type="button" className="btn" onClick={() => c.download()} title="Download the graph as a JSON file">
+        <button
+          type="button"
+          className="btn"
+          onClick={() => c.download()}
+          title="Download the graph as a JSON file"
+        >
           Download
         </button>
         <button

@@ -10,11 +10,15 @@ function typing(target: EventTarget | null): boolean {
 
 /**
  * Global shortcuts: Ctrl+Z undo, Ctrl+Shift+Z / Ctrl+Y redo, Ctrl+C/V copy/paste, Ctrl+A
- * select all, Delete/Backspace delete, F fit view. Cmd works in place of Ctrl on macOS.
+ * select all, Delete/Backspace delete, F fit view, Escape closes a dialog. Cmd works in place of Ctrl on macOS.
  */
 export function useShortcuts(c: EditorController, fitView: () => void): void {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape" && c.status.get().dialog) {
+        c.openDialog(null);
+        return;
+      }
       if (typing(e.target) || c.status.get().dialog) return;
       const mod = e.ctrlKey || e.metaKey;
       const k = e.key.toLowerCase();

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { Graph } from "../../../runner/src/graph/schema.ts";
 import type { PortTypeId } from "../../../../nodes/sdk/ports.ts";
+import type { Graph } from "../../../runner/src/graph/schema.ts";
 import { type CatalogueEntry, parseCatalogue } from "./catalogue.ts";
 import { checkConnection } from "./connect.ts";
 
@@ -68,10 +68,7 @@ describe("checkConnection", () => {
   test("a score map cannot feed the U-Net's edge input, with the reason in words", () => {
     const v = checkConnection(graph, catalogue, req("score", "map", "unet", "edge"));
     assert.equal(v.ok, false);
-    assert.equal(
-      !v.ok && v.reason,
-      'Score map cannot feed Edge image input "edge" of Reconstruct',
-    );
+    assert.equal(!v.ok && v.reason, 'Score map cannot feed Edge image input "edge" of Reconstruct');
   });
 
   test("an edge may feed a gray input (widening), but a gray image may not feed an edge input", () => {

@@ -3,8 +3,9 @@
  * an edge, and why a refused one was refused (shown on screen). Types follow `canConnect`
  * from the SDK so the editor and the runner's validator agree.
  */
-import type { Graph, GraphEdge } from "../../../runner/src/graph/schema.ts";
+
 import { canConnect, PORT_TYPES } from "../../../../nodes/sdk/ports.ts";
+import type { Graph, GraphEdge } from "../../../runner/src/graph/schema.ts";
 import type { Catalogue } from "./catalogue.ts";
 
 export interface ConnectionRequest {

@@ -177,7 +177,9 @@ export function validateValue(field: FieldDescriptor, value: unknown): string | 
     case "boolean":
       return typeof value === "boolean" ? null : `${field.label} must be on or off`;
     case "enum":
-      return field.options?.includes(value as string) ? null : `${field.label} must be one of ${field.options?.join(", ")}`;
+      return field.options?.includes(value as string)
+        ? null
+        : `${field.label} must be one of ${field.options?.join(", ")}`;
     case "text":
     case "path": {
       if (typeof value !== "string") return `${field.label} must be text`;

@@ -41,11 +41,29 @@ export function uniqueId(base: string, taken: Set<string>): string {
   }
 }
 
-/** Adds a node of `entry`'s type with its default params at `pos`; returns the new id. */
+/** Card footprint used to keep new nodes from landing on top of others. */
+const CARD = { w: 250, h: 140 };
+
+/** `pos`, moved down in steps until no laid-out node's card overlaps it. */
+export function freeSpot(layout: Graph["layout"], pos: { x: number; y: number }) {
+  const p = { x: Math.round(pos.x), y: Math.round(pos.y) };
+  const others = Object.values(layout);
+  for (let i = 0; i < 50; i++) {
+    const hit = others.some((o) => Math.abs(o.x - p.x) < CARD.w && Math.abs(o.y - p.y) < CARD.h);
+    if (!hit) break;
+    p.y += 60;
+  }
+  return p;
+}
+
+/**
+ * Adds a node of `entry`'s type with its default params at `pos` (or the nearest free spot
+ * below it); returns the new id.
+ */
 export function addNode(g: Graph, entry: CatalogueEntry, pos: { x: number; y: number }): string {
   const id = uniqueId(entry.type, new Set(g.nodes.map((n) => n.id)));
   g.nodes.push({ id, type: entry.type, params: structuredClone(entry.defaults) });
-  g.layout[id] = { x: Math.round(pos.x), y: Math.round(pos.y) };
+  g.layout[id] = freeSpot(g.layout, pos);
   return id;
 }
 

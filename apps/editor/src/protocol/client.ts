@@ -35,7 +35,8 @@ export class RunnerClient {
     this.ws = ws;
     await new Promise<void>((resolve, reject) => {
       ws.onopen = () => resolve();
-      ws.onerror = () => reject(new Error(`cannot reach the runner at ${url}; is edgrec serve running?`));
+      ws.onerror = () =>
+        reject(new Error(`cannot reach the runner at ${url}; is edgrec serve running?`));
     });
     ws.onmessage = (ev) => this.receive(ev.data);
     ws.onclose = (ev) => {

@@ -71,9 +71,13 @@ describe("GraphStore history", () => {
     const store = new GraphStore(emptyGraph());
     const id = store.edit("add", (g) => addNode(g, scale, { x: 0, y: 0 }));
     for (const v of [2.1, 2.2, 2.3, 2.4]) {
-      store.edit("factor", (g) => {
-        g.nodes[0].params.factor = v;
-      }, `${id}.factor`);
+      store.edit(
+        "factor",
+        (g) => {
+          g.nodes[0].params.factor = v;
+        },
+        `${id}.factor`,
+      );
     }
     assert.equal(store.history().undo.length, 2);
     store.undo();
@@ -95,8 +99,8 @@ describe("copy, paste and delete", () => {
   test("a copied pair pastes with fresh ids, its inner edge and shifted positions", () => {
     const g = emptyGraph();
     const a = addNode(g, scale, { x: 0, y: 0 });
-    const b = addNode(g, scale, { x: 100, y: 0 });
-    const c = addNode(g, scale, { x: 200, y: 0 });
+    const b = addNode(g, scale, { x: 300, y: 0 });
+    const c = addNode(g, scale, { x: 600, y: 0 });
     g.edges.push({ from: { node: a, port: "image" }, to: { node: b, port: "image" } });
     g.edges.push({ from: { node: b, port: "image" }, to: { node: c, port: "image" } });
     const frag = parseFragment(JSON.stringify(copyFragment(g, [a, b])));
@@ -108,11 +112,14 @@ describe("copy, paste and delete", () => {
       from: { node: "scale_4", port: "image" },
       to: { node: "scale_5", port: "image" },
     });
-    assert.deepEqual(g.layout.scale_5, { x: 140, y: 40 });
+    assert.deepEqual(g.layout.scale_5, { x: 340, y: 40 });
     removeItems(g, [b], []);
     assert.equal(g.nodes.length, 4);
     assert.equal(g.edges.length, 1, "edges touching the deleted node go with it");
     assert.equal(g.layout[b], undefined);
+    // A node added on top of another is moved down to a free spot.
+    const d = addNode(g, scale, { x: 10, y: 10 });
+    assert.deepEqual(g.layout[d], { x: 10, y: 190 });
     assert.equal(parseFragment("not json"), null);
     assert.equal(parseFragment('{"kind":"other"}'), null);
   });

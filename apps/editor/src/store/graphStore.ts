@@ -109,7 +109,12 @@ export class GraphStore {
     if (!step) return null;
     this.future.push(step);
     const graph = applyPatches(this.state.graph, step.inverse);
-    this.set({ graph, revision: this.state.revision + 1, dirty: true, ...this.pruneSelection(graph) });
+    this.set({
+      graph,
+      revision: this.state.revision + 1,
+      dirty: true,
+      ...this.pruneSelection(graph),
+    });
     return step.label;
   }
 
@@ -118,7 +123,12 @@ export class GraphStore {
     if (!step) return null;
     this.past.push(step);
     const graph = applyPatches(this.state.graph, step.patches);
-    this.set({ graph, revision: this.state.revision + 1, dirty: true, ...this.pruneSelection(graph) });
+    this.set({
+      graph,
+      revision: this.state.revision + 1,
+      dirty: true,
+      ...this.pruneSelection(graph),
+    });
     return step.label;
   }
 

@@ -10,7 +10,16 @@ describe("reduceServerMessage", () => {
       { type: "run-started", runId: "r1", seq: 0, nodes: ["a", "b"], seed: 0 },
       { type: "node-cached", runId: "r1", seq: 1, nodeId: "a", reason: "same key", from: "disk" },
       { type: "node-started", runId: "r1", seq: 2, nodeId: "b", reason: "new" },
-      { type: "progress", runId: "r1", seq: 3, nodeId: "b", step: 1, total: 4, loss: 0.5, etaMs: 300 },
+      {
+        type: "progress",
+        runId: "r1",
+        seq: 3,
+        nodeId: "b",
+        step: 1,
+        total: 4,
+        loss: 0.5,
+        etaMs: 300,
+      },
       { type: "progress", runId: "r1", seq: 4, nodeId: "b", step: 2, total: 4, loss: 0.25 },
     ];
     let s = initialRunState();
@@ -22,7 +31,13 @@ describe("reduceServerMessage", () => {
     // A replayed message (subscribe) is ignored.
     const again = reduceServerMessage(s, msgs[4]);
     assert.equal(again, s);
-    s = reduceServerMessage(s, { type: "node-finished", runId: "r1", seq: 5, nodeId: "b", ms: 1234 });
+    s = reduceServerMessage(s, {
+      type: "node-finished",
+      runId: "r1",
+      seq: 5,
+      nodeId: "b",
+      ms: 1234,
+    });
     s = reduceServerMessage(s, { type: "run-finished", runId: "r1", seq: 6, report: { ms: 1500 } });
     assert.equal(s.nodes.b.status, "done");
     assert.equal(s.nodes.b.ms, 1234);
@@ -36,7 +51,13 @@ describe("reduceServerMessage", () => {
       runId: "r2",
       queuePosition: 0,
     });
-    s = reduceServerMessage(s, { type: "run-started", runId: "r2", seq: 0, nodes: ["x", "y"], seed: 1 });
+    s = reduceServerMessage(s, {
+      type: "run-started",
+      runId: "r2",
+      seq: 0,
+      nodes: ["x", "y"],
+      seed: 1,
+    });
     const other = reduceServerMessage(s, {
       type: "node-started",
       runId: "zzz",
