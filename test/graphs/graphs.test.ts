@@ -1,0 +1,155 @@
+/**
+ * Every saved graph is validated and run on small data with the tiny preset: correctness of
+ * the whole chain, not quality. Runs in-process through the same engine the CLI uses.
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import type { RunReport } from "../../apps/runner/src/engine/events.ts";
+import { type Graph, parseGraph } from "../../apps/runner/src/graph/schema.ts";
+import { validateGraph } from "../../apps/runner/src/graph/validate.ts";
+import { createRuntime, PROJECT_ROOT } from "../../apps/runner/src/runtime.ts";
+import { renderGraphs } from "../../scripts/make-graphs.ts";
+
+const graphsDir = join(PROJECT_ROOT, "graphs");
+const BOTTLE = join(PROJECT_ROOT, "../shared/data/mvtec-mini/bottle");
+
+function listGraphs(dir = graphsDir, prefix = ""): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((f) =>
+      statSync(join(dir, f)).isDirectory()
+        ? listGraphs(join(dir, f), `${prefix}${f}/`)
+        : f.endsWith(".json")
+          ? [`${prefix}${f}`]
+          : [],
+    );
+}
+
+const load = (file: string) => parseGraph(readFileSync(join(graphsDir, file), "utf8"), file);
+
+/** Small and fast: 32x32 images, a width-4 net, one short epoch, a handful of test images. */
+function tiny(g: Graph, data?: string): Graph {
+  for (const n of g.nodes) {
+    if (n.type === "edgrec.dataset")
+      Object.assign(n.params, { size: 32, maxTrain: 8, maxTest: 12 }, data ? { path: data } : {});
+    if (n.type === "edgrec.unet-train") Object.assign(n.params, { preset: "tiny", epochs: 1 });
+    if (n.type === "edgrec.images") Object.assign(n.params, { size: 32 });
+  }
+  return g;
+}
+
+async function runtime(extraData: string[] = []) {
+  const tmp = mkdtempSync(join(tmpdir(), "edgrec-graphs-"));
+  const rt = await createRuntime({
+    cacheDir: join(tmp, "cache"),
+    dataRoots: [PROJECT_ROOT, tmp, ...extraData],
+    outRoots: [tmp],
+    modelRoots: [tmp],
+    memoryBytes: 512 * 2 ** 20,
+  });
+  return { rt, tmp };
+}
+
+function assertOk(report: RunReport) {
+  assert.equal(report.ok, true, `${report.error?.code}: ${report.error?.message}`);
+}
+
+describe("saved graphs", () => {
+  test("graphs/ is exactly what scripts/make-graphs.ts writes", () => {
+    for (const [file, text] of Object.entries(renderGraphs())) {
+      assert.equal(
+        readFileSync(join(graphsDir, file), "utf8"),
+        text,
+        `${file} is stale: run scripts/make-graphs.ts`,
+      );
+    }
+  });
+
+  test("every graph validates against the built-in nodes", async () => {
+    const { rt } = await runtime();
+    for (const file of listGraphs()) {
+      const r = validateGraph(load(file), rt.registry);
+      assert.deepEqual(r.issues, [], file);
+    }
+  });
+
+  for (const file of listGraphs().filter((f) => f !== "edgrec-inspect.json")) {
+    test(`${file} runs end to end on the demo data (tiny preset)`, async () => {
+      const { rt, tmp } = await runtime();
+      const { report } = await rt.engine.run({ graph: tiny(load(file)), outDir: tmp });
+      assertOk(report);
+      const metrics = Object.entries(report.results).find(([k]) =>
+        k.startsWith("metrics."),
+      )?.[1] as Record<string, { value: number | null }>;
+      for (const k of ["imageAuroc", "pixelAuroc", "pixelAp", "auPro"]) {
+        const v = metrics[k].value;
+        assert.ok(v !== null && v >= 0 && v <= 1, `${file} ${k} = ${v}`);
+      }
+      assert.ok(existsSync(join(tmp, "model", "manifest.json")));
+      assert.ok(existsSync(join(tmp, "model", "threshold.json")));
+    });
+  }
+
+  test("edgrec-inspect.json inspects new images with a trained model and reports failures", async () => {
+    const { rt, tmp } = await runtime();
+    const trained = await rt.engine.run({ graph: tiny(load("edgrec.json")), outDir: tmp });
+    assertOk(trained.report);
+    const imagesDir = join(tmp, "new");
+    const { mkdirSync, copyFileSync, writeFileSync } = await import("node:fs");
+    mkdirSync(imagesDir);
+    const demo = join(PROJECT_ROOT, "data/demo/demo_disc/test");
+    copyFileSync(join(demo, "good/000.png"), join(imagesDir, "a.png"));
+    copyFileSync(join(demo, "stain/000.png"), join(imagesDir, "b.png"));
+    const g = tiny(load("edgrec-inspect.json"));
+    g.nodes.find((n) => n.id === "model")!.params.path = join(tmp, "model");
+    g.nodes.find((n) => n.id === "images")!.params.path = imagesDir;
+    const ok = await rt.engine.run({ graph: g, outDir: tmp });
+    assertOk(ok.report);
+    const report = JSON.parse(readFileSync(join(tmp, "inspection", "report.json"), "utf8"));
+    assert.equal(report.summary.inspected, 2);
+    assert.ok(
+      report.images.every(
+        (r: { decision: string }) => r.decision === "pass" || r.decision === "fail",
+      ),
+    );
+    assert.ok(
+      readFileSync(join(tmp, "inspection", "report.csv"), "utf8").startsWith(
+        "id,path,status,score,decision",
+      ),
+    );
+
+    writeFileSync(join(imagesDir, "c.png"), "not an image");
+    const bad = await rt.engine.run({ graph: g, outDir: tmp });
+    assert.equal(bad.report.ok, false);
+    assert.equal(bad.report.error?.code, "E_NOT_INSPECTED");
+    assert.match(bad.report.error!.message, /c\.png/);
+    const after = JSON.parse(readFileSync(join(tmp, "inspection", "report.json"), "utf8"));
+    assert.equal(after.summary.inspected, 2);
+    assert.equal(after.summary.failedToInspect, 1);
+  });
+
+  test("the default graph runs on real MVTec bottle images (subset, tiny preset)", async (t) => {
+    if (!existsSync(BOTTLE)) {
+      t.skip(`real data not found at ${BOTTLE}: this check needs ../shared/data`);
+      return;
+    }
+    const { rt, tmp } = await runtime([BOTTLE]);
+    const g = tiny(load("edgrec.json"), BOTTLE);
+    g.nodes.find((n) => n.id === "data")!.params.maxTest = 20;
+    const { report } = await rt.engine.run({ graph: g, outDir: tmp });
+    assertOk(report);
+    const m = report.results["metrics.metrics"] as Record<string, { value: number | null }> & {
+      protocol: { images: number; defective: number };
+    };
+    assert.equal(m.protocol.images, 20);
+    assert.ok(m.protocol.defective > 0 && m.protocol.defective < 20);
+    for (const k of ["imageAuroc", "pixelAuroc", "auPro"]) assert.ok(m[k].value !== null, k);
+    const tiffs = readdirSync(join(tmp, "maps", "bottle", "test", "broken_large")).filter((f) =>
+      f.endsWith(".tiff"),
+    );
+    assert.ok(tiffs.length > 0);
+  });
+});
