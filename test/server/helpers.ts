@@ -174,25 +174,32 @@ export class Client {
   }
 }
 
+/** Graph JSON as tests edit it (the server parses and validates it). */
+export interface GraphJson {
+  name: string;
+  nodes: { id: string; type: string; params: Record<string, unknown> }[];
+  edges: { from: { node: string; port: string }; to: { node: string; port: string } }[];
+  layout?: unknown;
+  [key: string]: unknown;
+}
+
 /** The simple test graph (ramp -> scale -> jitter -> total, ramp -> plain) with changes. */
-export async function simpleGraph(
-  patch: (g: Record<string, any>) => void = () => {},
-): Promise<Record<string, any>> {
+export async function simpleGraph(patch: (g: GraphJson) => void = () => {}): Promise<GraphJson> {
   const { readFile } = await import("node:fs/promises");
   const g = JSON.parse(
     await readFile(join(PROJECT_ROOT, "test/fixtures/graphs/simple.json"), "utf8"),
-  );
+  ) as GraphJson;
   patch(g);
   return g;
 }
 
 /** A graph with a slow task (total with delayMs per sample) so runs last a while. */
-export function slowGraph(delayMs: number, name = "slow"): Promise<Record<string, any>> {
+export function slowGraph(delayMs: number, name = "slow"): Promise<GraphJson> {
   return simpleGraph((g) => {
     g.name = name;
-    g.nodes = g.nodes.filter((n: { id: string }) => n.id !== "plain");
-    g.edges = g.edges.filter((e: { to: { node: string } }) => e.to.node !== "plain");
-    const total = g.nodes.find((n: { id: string }) => n.id === "total");
+    g.nodes = g.nodes.filter((n) => n.id !== "plain");
+    g.edges = g.edges.filter((e) => e.to.node !== "plain");
+    const total = g.nodes.find((n) => n.id === "total")!;
     total.params = { epochs: 1, delayMs };
   });
 }

@@ -28,10 +28,13 @@ function inspectionGraph() {
 }
 
 /** A flat 16x16 PNG of gray level `v` (0-255). */
-function flatPng(v: number): Promise<Buffer> {
-  return sharp(Buffer.alloc(16 * 16 * 3, v), { raw: { width: 16, height: 16, channels: 3 } })
+async function flatPng(v: number): Promise<ArrayBuffer> {
+  const png = await sharp(Buffer.alloc(16 * 16 * 3, v), {
+    raw: { width: 16, height: 16, channels: 3 },
+  })
     .png()
     .toBuffer();
+  return png.buffer.slice(png.byteOffset, png.byteOffset + png.byteLength) as ArrayBuffer;
 }
 
 type Result = {
@@ -84,8 +87,8 @@ describe("inspection endpoint", () => {
 
   test("a JSON batch with ?map=png returns one heat-map PNG per image", async () => {
     const images = [
-      { name: "a.png", base64: (await flatPng(0)).toString("base64") },
-      { name: "b.png", base64: (await flatPng(120)).toString("base64") },
+      { name: "a.png", base64: Buffer.from(await flatPng(0)).toString("base64") },
+      { name: "b.png", base64: Buffer.from(await flatPng(120)).toString("base64") },
     ];
     const r = await fetch(`${server.url}/api/inspect/line-3?map=png&threshold=0.1`, {
       method: "POST",
@@ -134,7 +137,7 @@ describe("inspection endpoint", () => {
     const corrupt = await fetch(`${server.url}/api/inspect/line-3`, {
       method: "POST",
       headers: { "content-type": "image/png" },
-      body: Buffer.from("not a png"),
+      body: "not a png",
     });
     assert.ok(corrupt.status >= 400 && corrupt.status < 600);
     const err = (await corrupt.json()).error;
@@ -165,7 +168,9 @@ describe("HTTP API", () => {
     assert.deepEqual(await good.json(), { ok: true, issues: [] });
     const bad = await fetch(`${server.url}/api/validate`, {
       method: "POST",
-      body: JSON.stringify(await simpleGraph((g) => g.nodes.push({ id: "x", type: "nope" }))),
+      body: JSON.stringify(
+        await simpleGraph((g) => g.nodes.push({ id: "x", type: "nope", params: {} })),
+      ),
     });
     const v = await bad.json();
     assert.equal(v.ok, false);

@@ -77,7 +77,7 @@ describe("protocol errors", () => {
 
     const before = c.messages.length;
     c.ws.send(Buffer.from([1, 2, 3]), { binary: true });
-    await c.waitFor((m) => m.type === "error" && c.messages.indexOf(m) >= before);
+    await c.waitFor(() => c.messages.length > before && c.messages.at(-1)?.type === "error");
     assert.equal((c.messages.at(-1) as unknown as ErrorMsg).error.code, "E_BINARY_MESSAGE");
     assert.equal(c.ws.readyState, WebSocket.OPEN);
     await stillServes(server, c);
