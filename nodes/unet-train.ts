@@ -207,7 +207,9 @@ export default defineNode({
       seed: ctx.seed,
       lr: params.learningRate,
     });
-    const work = await ctx.workDir();
+    // The time budget and checkpoint cadence do not change what a step computes, so runs that
+    // differ only in them share checkpoints: a longer budget continues a shorter run.
+    const work = await ctx.workDir({ ignoreParams: ["maxMinutes", "checkpointEvery", "previewEvery"] });
     let lossCurve: number[] = [];
     let trainedMs = 0;
     const resumed = await loadCheckpoint(work).catch((err) => {
@@ -321,7 +323,8 @@ export default defineNode({
       weightFloats: getFlatState(trainer.model).length,
       createdAt: new Date().toISOString(),
     };
-    await rm(join(work, CHECKPOINT), { force: true });
+    if (trainer.steps >= totalSteps) await rm(join(work, CHECKPOINT), { force: true });
+    else await checkpoint();
     return { model: { kind: "edgrec-unet", manifest, model: trainer.model } satisfies ModelHandle };
   },
 });

@@ -29,6 +29,8 @@ export interface SampleInfo {
   /** 0 good, 1 defective, -1 unknown (production images). */
   label: 0 | 1 | -1;
   defect: string;
+  /** Dataset category (folder name), used to lay out exported files. */
+  category?: string;
   path?: string;
   maskPath?: string;
 }
@@ -79,8 +81,12 @@ export interface TaskContext extends BaseContext {
   preview(port: string, value: PreviewValue, sample?: number, label?: string): void;
   /** Folder for this run's files (`--out`). */
   outDir: string;
-  /** A persistent folder private to this node and its content key (for checkpoints). */
-  workDir(): Promise<string>;
+  /**
+   * A persistent folder private to this node and its content key (for checkpoints).
+   * `ignoreParams` leaves parameters out of that key, so runs differing only in them share the
+   * folder (a longer training budget resumes where a shorter one stopped).
+   */
+  workDir(options?: { ignoreParams?: string[] }): Promise<string>;
   /** Requested compute backend (auto, wasm, cpu, tensorflow, tensorflow-gpu). */
   backend: string;
   /** Content key of this node's output (fingerprint for manifests). */

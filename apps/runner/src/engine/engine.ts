@@ -174,17 +174,23 @@ export class Engine {
           this.paths.resolve(kind, p, `node "${nodeId}" path`);
         const fingerprint = def.fingerprint ? await def.fingerprint(params, { resolvePath }) : "";
         const seeded = def.seeded || (def.kind === "map" && def.stochastic);
-        const key = hash(
-          stableStringify({
-            type: def.type,
-            version: def.version,
-            params,
-            inputs: inputKeys,
-            seed: seeded ? seed : undefined,
-            fingerprint,
-            injected: options.injected?.[nodeId]?.key,
-          }),
-        );
+        const keyParts = {
+          type: def.type,
+          version: def.version,
+          params,
+          inputs: inputKeys,
+          seed: seeded ? seed : undefined,
+          fingerprint,
+          injected: options.injected?.[nodeId]?.key,
+        };
+        const key = hash(stableStringify(keyParts));
+        const keyIgnoring = (ignore: string[]) =>
+          hash(
+            stableStringify({
+              ...keyParts,
+              params: Object.fromEntries(Object.entries(params).filter(([k]) => !ignore.includes(k))),
+            }),
+          );
         keys.set(nodeId, key);
         const reason = this.reason(nodeId, { key, params, inputKeys }, graph);
         this.lastRuns.set(nodeId, { key, params, inputKeys });
@@ -206,6 +212,7 @@ export class Engine {
           typeDir: def.type,
           injected: options.injected?.[nodeId]?.data,
           report,
+          keyIgnoring,
         });
 
         if (def.kind === "map") {
@@ -421,6 +428,7 @@ export class Engine {
     typeDir: string;
     injected: unknown;
     report: RunReport;
+    keyIgnoring: (ignore: string[]) => string;
   }): TaskContext {
     const { runId, nodeId, emit } = o;
     let firstStep: { step: number; t: number } | undefined;
@@ -443,8 +451,9 @@ export class Engine {
         o.log.warn(message);
         emit({ type: "log", runId, nodeId, level: "warn", message });
       },
-      workDir: async () => {
-        const dir = join(this.cacheDir, "work", safeName(o.typeDir), o.key);
+      workDir: async (options) => {
+        const k = options?.ignoreParams?.length ? o.keyIgnoring(options.ignoreParams) : o.key;
+        const dir = join(this.cacheDir, "work", safeName(o.typeDir), k);
         await mkdir(dir, { recursive: true });
         return dir;
       },
