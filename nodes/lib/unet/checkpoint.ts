@@ -4,9 +4,10 @@
  * `manifest.json`. Both are written to a temp file and renamed, manifest last, so a reader
  * never sees a manifest pointing at half-written weights.
  */
-import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
+import { writeFileAtomic } from "../../../apps/runner/src/atomic.ts";
 import { createUNet, setFlatState, stateFloatCount, type UNet } from "./model.ts";
 
 export const ARCHITECTURE = "edgrec-unet";
@@ -47,11 +48,8 @@ export type ManifestInput = Omit<
   | "createdAt"
 >;
 
-async function atomicWrite(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
-}
+/** Temp file, fsync, rename: a crash leaves the old file or the new one, never half of one. */
+const atomicWrite = writeFileAtomic;
 
 /** Writes `model` (weights + running stats) and its manifest into `dir` (created if needed). */
 export async function saveModel(

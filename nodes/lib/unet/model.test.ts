@@ -5,6 +5,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "./backend.ts";
 import {
   applyStatUpdates,
+  bnReluTrain,
   createUNet,
   disposeUNet,
   forward,
@@ -99,6 +100,43 @@ describe("U-Net model", () => {
       disposeUNet(model);
     });
   }
+
+  test("hand-written BN+ReLU backward equals autodiff of the plain formula", async () => {
+    await initBackend("wasm");
+    tf.tidy(() => {
+      const shape: [number, number, number, number] = [2, 5, 3, 4];
+      const y = tf.tensor4d(
+        Float32Array.from({ length: 120 }, (_, i) => Math.sin(i * 1.3)),
+        shape,
+      );
+      const g = tf.tensor1d([1.1, 0.9, -0.5, 1.3]);
+      const b = tf.tensor1d([0.1, -0.2, 0.3, 0]);
+      const wts = tf.tensor4d(
+        Float32Array.from({ length: 120 }, (_, i) => Math.cos(i * 0.7)),
+        shape,
+      );
+      const custom = (yy: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) =>
+        tf.sum(
+          tf.mul(
+            bnReluTrain(yy as tf.Tensor4D, gg as tf.Tensor1D, bb as tf.Tensor1D, () => {}),
+            wts,
+          ),
+        );
+      const plain = (yy: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => {
+        const mean = tf.mean(yy, [0, 1, 2]);
+        const c = tf.sub(yy, mean);
+        const v = tf.mean(tf.square(c), [0, 1, 2]);
+        const out = tf.relu(tf.add(tf.mul(tf.div(c, tf.sqrt(tf.add(v, 1e-5))), gg), bb));
+        return tf.sum(tf.mul(out, wts));
+      };
+      const a = tf.grads(custom)([y, g, b]);
+      const r = tf.grads(plain)([y, g, b]);
+      for (let i = 0; i < 3; i++) {
+        const d = maxAbsDiff(a[i].dataSync(), r[i].dataSync());
+        assert.ok(d < 1e-4, `input ${i}: ${d}`);
+      }
+    });
+  });
 
   test("flat state round-trips and rejects a wrong length", async () => {
     await initBackend("wasm");

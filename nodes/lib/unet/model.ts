@@ -152,33 +152,79 @@ export function disposeUNet(model: UNet): void {
   for (const v of model.state) v.dispose();
 }
 
-/** Pending BN running-stat updates collected in train mode (applied by the caller). */
+/**
+ * Pending BN running-stat updates collected in train mode (applied by the caller). The mean
+ * and variance tensors are tf.keep'd so they survive tidy scopes; the caller disposes them.
+ */
 export type StatUpdates = { layer: Layer; mean: tf.Tensor1D; variance: tf.Tensor1D; n: number }[];
 
-function convBnRelu(layer: Layer, x: tf.Tensor4D, train: boolean, stats?: StatUpdates) {
-  const y = tf.fused.conv2d({
-    x,
-    filter: layer.w as tf.Tensor4D,
-    bias: layer.b,
-    strides: 1,
-    pad: "same",
+/**
+ * Train-mode BatchNorm + ReLU with a hand-written backward pass. Autodiff through the op graph
+ * would save every intermediate and run ~15 full-size kernels backwards; the closed form
+ * dx = γ/σ · (dz − mean(dz) − x̂·mean(dz·x̂)), dz = dy·[out > 0] needs four.
+ */
+export function bnReluTrain(
+  y: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  onStats: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void,
+): tf.Tensor4D {
+  const n = y.shape[0] * y.shape[1] * y.shape[2];
+  const op = tf.customGrad((...args: unknown[]) => {
+    const [yy, g, b, save] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
+    const mean = tf.mean(yy, [0, 1, 2]) as tf.Tensor1D;
+    const centred = tf.sub(yy, mean);
+    // Biased variance for the normalisation (PyTorch). div/sqrt, not rsqrt: the wasm Rsqrt
+    // kernel is only accurate to ~1e-6 relative.
+    const variance = tf.mean(tf.square(centred), [0, 1, 2]) as tf.Tensor1D;
+    const invStd = tf.div(1, tf.sqrt(tf.add(variance, BN_EPS))) as tf.Tensor1D;
+    const xhat = tf.mul(centred, invStd);
+    const out = tf.relu(tf.add(tf.mul(xhat, g), b)) as tf.Tensor4D;
+    onStats(mean, variance);
+    save([xhat, out, invStd, g]);
+    return {
+      value: out,
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+        const [sx, so, si, sg] = saved;
+        const dz = tf.mul(dy, tf.step(so));
+        const dBeta = tf.sum(dz, [0, 1, 2]);
+        const dGamma = tf.sum(tf.mul(dz, sx), [0, 1, 2]);
+        const inner = tf.sub(tf.sub(dz, tf.div(dBeta, n)), tf.mul(sx, tf.div(dGamma, n)));
+        return [tf.mul(inner, tf.mul(sg, si)), dGamma, dBeta];
+      },
+    };
   });
-  if (!layer.gamma || !layer.beta || !layer.runMean || !layer.runVar) return y;
-  if (!train) {
-    // Eval: per-channel affine from running statistics.
-    const scale = tf.div(layer.gamma, tf.sqrt(tf.add(layer.runVar, BN_EPS)));
-    const shift = tf.sub(layer.beta, tf.mul(layer.runMean, scale));
-    return tf.relu(tf.add(tf.mul(y, scale), shift)) as tf.Tensor4D;
-  }
-  // Train: batch statistics, biased variance for the normalisation (PyTorch).
-  const mean = tf.mean(y, [0, 1, 2]) as tf.Tensor1D;
-  const centred = tf.sub(y, mean);
-  const variance = tf.mean(tf.square(centred), [0, 1, 2]) as tf.Tensor1D;
-  // div/sqrt, not rsqrt: the wasm Rsqrt kernel is only accurate to ~1e-6 relative, which
-  // tiny-batch BN (2x2 maps at the bottleneck) amplifies past the 1e-5 golden tolerance.
-  const scale = tf.div(layer.gamma, tf.sqrt(tf.add(variance, BN_EPS)));
-  stats?.push({ layer, mean, variance, n: y.shape[0] * y.shape[1] * y.shape[2] });
-  return tf.relu(tf.add(tf.mul(centred, scale), layer.beta)) as tf.Tensor4D;
+  return op(y, gamma, beta) as tf.Tensor4D;
+}
+
+function convBnRelu(layer: Layer, x: tf.Tensor4D, train: boolean, stats?: StatUpdates) {
+  // One tidy per layer frees its intermediates now rather than at the end of the step
+  // (tensors needed by the backward pass are kept by the tape).
+  return tf.tidy(() => {
+    const y = tf.fused.conv2d({
+      x,
+      filter: layer.w as tf.Tensor4D,
+      bias: layer.b,
+      strides: 1,
+      pad: "same",
+    });
+    if (!layer.gamma || !layer.beta || !layer.runMean || !layer.runVar) return y;
+    if (!train) {
+      // Eval: per-channel affine from running statistics.
+      const scale = tf.div(layer.gamma, tf.sqrt(tf.add(layer.runVar, BN_EPS)));
+      const shift = tf.sub(layer.beta, tf.mul(layer.runMean, scale));
+      return tf.relu(tf.add(tf.mul(y, scale), shift)) as tf.Tensor4D;
+    }
+    const n = y.shape[0] * y.shape[1] * y.shape[2];
+    return bnReluTrain(
+      y,
+      layer.gamma as tf.Tensor1D,
+      layer.beta as tf.Tensor1D,
+      (mean, variance) => {
+        if (stats) stats.push({ layer, mean: tf.keep(mean), variance: tf.keep(variance), n });
+      },
+    );
+  });
 }
 
 /**

@@ -122,10 +122,6 @@ export class Trainer {
         const pred = forward(this.model, x, true, stats);
         const parts = reconstructionLoss(pred, y, ssimRange(pred));
         kept = [tf.keep(parts.l2), tf.keep(parts.ssim)];
-        for (const s of stats) {
-          tf.keep(s.mean);
-          tf.keep(s.variance);
-        }
         return parts.total;
       }, this.model.trainable);
       applyStatUpdates(stats);

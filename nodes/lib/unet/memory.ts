@@ -1,0 +1,117 @@
+/**
+ * Predicts the memory a U-Net training step needs, before any tensor is allocated, so a run
+ * that would exhaust the machine fails at once with a useful message instead of after hours.
+ *
+ * The estimate follows the architecture in model.ts: every conv layer keeps a few
+ * N·h·w·cout tensors alive from the forward pass until its gradient is computed (conv output,
+ * centred values, BN output, ReLU output), the loss keeps a few N·H·W·3 SSIM maps, and the
+ * state is weights + gradients + two Adam moments. The per-layer and loss factors are
+ * calibrated against tf.profile() peak bytes of real steps (see memory.test.ts).
+ */
+import { layerSpecs, paramCount, stateFloatCount } from "./model.ts";
+
+export interface TrainingShape {
+  /** U-Net base width C (>= 1). */
+  width: number;
+  /** Images per step (>= 1). */
+  batchSize: number;
+  /** Square training size in pixels (multiple of 16). */
+  imageSize: number;
+}
+
+export interface MemoryEstimate {
+  /** Total predicted peak bytes of one training step, including the runtime's baseline. */
+  bytes: number;
+  /** Activation tensors kept for the backward pass (and their gradients). */
+  activationBytes: number;
+  /** Loss tensors (L2 + SSIM maps). */
+  lossBytes: number;
+  /** Weights, running stats, gradients and Adam moments. */
+  stateBytes: number;
+  /** Node, TensorFlow.js and the data pipeline, independent of the model. */
+  baselineBytes: number;
+}
+
+/**
+ * Float32 tensors of size N·h·w·cout alive per conv layer at the peak of the backward pass.
+ * Calibrated from tf.profile().peakBytes (memory.test.ts prints the comparison).
+ */
+export const ACTIVATION_FACTOR = 7;
+/** Float32 tensors of size N·H·W·3 alive for the loss at its peak (SSIM stacks 5 maps). */
+export const LOSS_FACTOR = 24;
+/** Process baseline (Node + tfjs + wasm module + sample caches at tiny sizes), measured RSS. */
+export const BASELINE_BYTES = 320 * 2 ** 20;
+
+/** Resolution divisor of each layer key: encoder level l works at size / 2^l. */
+function levelOf(key: string): number {
+  const name = key.split(".")[0];
+  const enc = /^block(\d)$/.exec(name);
+  if (enc) return Number(enc[1]) - 1;
+  // decoder: up1 and db1 at level 3 ... up4, db4 and fin_out at level 0
+  const dec = /^(?:up|db)(\d)$/.exec(name);
+  if (dec) return 4 - Number(dec[1]);
+  return 0;
+}
+
+/**
+ * Estimated peak bytes of one training step of the EdgRec U-Net.
+ * Throws on shapes the trainer would refuse (non-positive values, size not a multiple of 16).
+ */
+export function estimateTrainingBytes(shape: TrainingShape): MemoryEstimate {
+  const { width, batchSize, imageSize } = shape;
+  for (const [k, v] of Object.entries(shape)) {
+    if (!Number.isInteger(v) || v < 1) {
+      throw new Error(`estimateTrainingBytes: ${k} must be a positive integer, got ${v}`);
+    }
+  }
+  if (imageSize % 16 !== 0) {
+    throw new Error(`estimateTrainingBytes: imageSize ${imageSize} is not a multiple of 16`);
+  }
+  let activationFloats = batchSize * imageSize * imageSize; // the input
+  for (const s of layerSpecs(width)) {
+    const side = imageSize / 2 ** levelOf(s.key);
+    activationFloats += ACTIVATION_FACTOR * batchSize * side * side * s.cout;
+  }
+  const lossFloats = LOSS_FACTOR * batchSize * imageSize * imageSize * 3;
+  // weights+running stats, gradients, Adam m and v (plus one transient update per tensor)
+  const stateFloats = stateFloatCount(width) + 4 * paramCount(width);
+  const activationBytes = 4 * activationFloats;
+  const lossBytes = 4 * lossFloats;
+  const stateBytes = 4 * stateFloats;
+  return {
+    bytes: activationBytes + lossBytes + stateBytes + BASELINE_BYTES,
+    activationBytes,
+    lossBytes,
+    stateBytes,
+    baselineBytes: BASELINE_BYTES,
+  };
+}
+
+/** "1.2 GiB" / "350 MiB": sizes people can compare with their machine. */
+export function formatBytes(n: number): string {
+  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(1)} GiB`;
+  return `${Math.round(n / 2 ** 20)} MiB`;
+}
+
+/**
+ * Throws when `estimate` does not fit in `availableBytes`, naming the estimate, the limit and
+ * what to change. `what` names the node for the message.
+ */
+export function assertTrainingFits(
+  shape: TrainingShape,
+  availableBytes: number,
+  what = "U-Net training",
+): MemoryEstimate {
+  const est = estimateTrainingBytes(shape);
+  if (est.bytes > availableBytes) {
+    const { width, batchSize, imageSize } = shape;
+    throw new Error(
+      `${what}: width ${width}, batch ${batchSize} at ${imageSize}x${imageSize} needs about ` +
+        `${formatBytes(est.bytes)} (activations ${formatBytes(est.activationBytes)}, loss ` +
+        `${formatBytes(est.lossBytes)}, weights+Adam ${formatBytes(est.stateBytes)}) but only ` +
+        `${formatBytes(availableBytes)} is available; use a smaller preset (cpu-fast or tiny), ` +
+        `halve batchSize or width, or a smaller dataset size`,
+    );
+  }
+  return est;
+}
