@@ -1,6 +1,7 @@
 /** Access token, Origin check, and paths or names that try to leave their folders. */
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
+import { request } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import WebSocket from "ws";
@@ -91,6 +92,21 @@ describe("a loopback runner", () => {
     const same = { origin: server.url };
     assert.equal(await tryUpgrade(`${server.url.replace("http", "ws")}/ws`, same), "open");
     assert.equal((await fetch(`${server.url}/api/health`, { headers: same })).status, 200);
+  });
+
+  test("a foreign Host name (DNS rebinding) is refused without a token", async () => {
+    const status = (host: string) =>
+      new Promise<number>((ok, fail) => {
+        const req = request(`${server.url}/api/health`, { headers: { host } }, (res) => {
+          res.resume();
+          ok(res.statusCode ?? 0);
+        });
+        req.on("error", fail);
+        req.end();
+      });
+    assert.equal(await status(`evil.example:${server.port}`), 403);
+    assert.equal(await status(`localhost:${server.port}`), 200);
+    assert.equal(await status(`127.0.0.1:${server.port}`), 200);
   });
 
   test("a graph whose path parameter leaves the data roots is refused", async () => {

@@ -57,3 +57,18 @@ export function originAllowed(req: IncomingMessage): boolean {
     return false;
   }
 }
+
+/**
+ * Without a token, a loopback runner answers only requests addressed to a loopback name: a
+ * page on another site that re-points its DNS name at 127.0.0.1 (DNS rebinding) sends its own
+ * name in Host, and the Origin check alone would let it through.
+ */
+export function hostAllowed(req: IncomingMessage): boolean {
+  const host = req.headers.host;
+  if (!host) return false;
+  try {
+    return isLoopback(new URL(`http://${host}`).hostname.replace(/^\[|\]$/g, ""));
+  } catch {
+    return false;
+  }
+}

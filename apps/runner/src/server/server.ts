@@ -17,7 +17,14 @@ import { handleApi, sendJson } from "./http.ts";
 import { GraphLibrary } from "./library.ts";
 import { SharedScales } from "./preview.ts";
 import { RunManager } from "./runs.ts";
-import { authorized, generateToken, isLoopback, originAllowed, TOKEN_COOKIE } from "./security.ts";
+import {
+  authorized,
+  generateToken,
+  hostAllowed,
+  isLoopback,
+  originAllowed,
+  TOKEN_COOKIE,
+} from "./security.ts";
 import { serveStatic } from "./static.ts";
 
 export interface ServerOptions {
@@ -123,6 +130,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunnerSe
 
   const check = (req: IncomingMessage, url: URL): { status: number; code: string } | undefined => {
     if (!originAllowed(req)) return { status: 403, code: "E_BAD_ORIGIN" };
+    if (!token && !hostAllowed(req)) return { status: 403, code: "E_BAD_HOST" };
     if (!authorized(req, url, token)) return { status: 401, code: "E_UNAUTHORIZED" };
     return undefined;
   };
@@ -140,13 +148,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunnerSe
           category: "protocol",
           code: refused.code,
           message:
-            refused.code === "E_BAD_ORIGIN"
-              ? "requests from other sites are refused"
-              : "this runner needs an access token",
+            refused.code === "E_UNAUTHORIZED"
+              ? "this runner needs an access token"
+              : "requests from other sites are refused",
           hint:
-            refused.code === "E_BAD_ORIGIN"
-              ? "open the editor from the runner's own address"
-              : "send Authorization: Bearer TOKEN or ?token=TOKEN (printed when the runner starts)",
+            refused.code === "E_UNAUTHORIZED"
+              ? "send Authorization: Bearer TOKEN or ?token=TOKEN (printed when the runner starts)"
+              : "open the editor from the runner's own address (localhost or 127.0.0.1)",
         },
       });
       return;
