@@ -5,11 +5,13 @@
  */
 import { existsSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
+import { freemem } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { writeFileAtomic } from "../apps/runner/src/atomic.ts";
 import { ensureBackend, type ModelHandle } from "./lib/model/handle.ts";
 import { loadModel, saveModel } from "./lib/unet/checkpoint.ts";
+import { assertTrainingFits } from "./lib/unet/memory.ts";
 import { PRESETS } from "./lib/unet/presets.ts";
 import { Trainer, type TrainerSnapshot } from "./lib/unet/train.ts";
 import { dataError } from "./sdk/errors.ts";
@@ -115,6 +117,44 @@ async function loadCheckpoint(dir: string): Promise<Checkpoint | undefined> {
   };
 }
 
+/**
+ * Memory a training run may use: EDGREC_TRAIN_MEMORY_MB when set (a deliberate cap, e.g. in
+ * a container whose limit the OS does not report), else free memory plus what this process
+ * already holds (the estimate includes the process baseline).
+ */
+export function availableTrainingBytes(): number {
+  const env = process.env.EDGREC_TRAIN_MEMORY_MB;
+  if (env !== undefined && env !== "") {
+    const mb = Number(env);
+    if (!Number.isFinite(mb) || mb <= 0) {
+      throw dataError(
+        "E_MEMORY_LIMIT",
+        `EDGREC_TRAIN_MEMORY_MB must be a positive number of MiB, got "${env}"`,
+        "unset it or set e.g. EDGREC_TRAIN_MEMORY_MB=4096",
+      );
+    }
+    return mb * 2 ** 20;
+  }
+  return freemem() + process.memoryUsage().rss;
+}
+
+/** Fails before the first step when the predicted peak does not fit (see lib/unet/memory.ts). */
+function checkTrainingMemory(
+  shape: { width: number; batchSize: number; imageSize: number },
+  nodeId: string,
+): void {
+  try {
+    assertTrainingFits(shape, availableTrainingBytes(), `node "${nodeId}"`);
+  } catch (err) {
+    if (err instanceof Error && err.name === "EdgrecError") throw err;
+    throw dataError(
+      "E_OUT_OF_MEMORY",
+      (err as Error).message,
+      "choose train.preset=cpu-fast or tiny, or lower train.batchSize / train.width / the dataset size",
+    );
+  }
+}
+
 /** Shuffled sample order of one epoch; depends only on (seed, epoch). */
 function epochOrder(n: number, seed: number, epoch: number): number[] {
   const rng = createRng(mixSeed(seed, 0x5eed, epoch));
@@ -195,6 +235,9 @@ export default defineNode({
         `training at ${w}x${h}; preset ${params.preset} is meant for ${s.imageSize}x${s.imageSize} (set the dataset size to match)`,
       );
     }
+    // a non-square or odd size is refused by the Trainer with its own message; estimate its bound
+    const side = Math.max(16, Math.ceil(Math.max(w, h) / 16) * 16);
+    checkTrainingMemory({ width: s.width, batchSize: s.batchSize, imageSize: side }, ctx.nodeId);
     const n = edges.length;
     const stepsPerEpoch = Math.ceil(n / s.batchSize);
     const totalSteps = stepsPerEpoch * s.epochs;
@@ -209,7 +252,9 @@ export default defineNode({
     });
     // The time budget and checkpoint cadence do not change what a step computes, so runs that
     // differ only in them share checkpoints: a longer budget continues a shorter run.
-    const work = await ctx.workDir({ ignoreParams: ["maxMinutes", "checkpointEvery", "previewEvery"] });
+    const work = await ctx.workDir({
+      ignoreParams: ["maxMinutes", "checkpointEvery", "previewEvery"],
+    });
     let lossCurve: number[] = [];
     let trainedMs = 0;
     const resumed = await loadCheckpoint(work).catch((err) => {

@@ -4,7 +4,7 @@
  * 5 runtime failure, 130 cancelled.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { EdgrecError, type ErrorCategory, toErrorInfo } from "../../../nodes/sdk/errors.ts";
@@ -104,6 +104,26 @@ function loadGraphFile(file: string): Graph {
     });
   }
   return parseGraph(text, file);
+}
+
+/**
+ * Creates the out folder and proves it is writable before any node runs, so a long training
+ * run cannot end by failing to save its model. Exit code 4 (bad data) with the folder named.
+ */
+export async function preflightOutDir(outDir: string): Promise<void> {
+  const probe = resolve(outDir, `.edgrec-write-test-${process.pid}`);
+  try {
+    await mkdir(outDir, { recursive: true });
+    await writeFile(probe, "ok");
+    await rm(probe, { force: true });
+  } catch (err) {
+    throw new EdgrecError("data", {
+      code: "E_OUT_UNWRITABLE",
+      message: `output folder ${outDir} is not writable: ${(err as Error).message}`,
+      hint: "choose another folder with --out, or fix its permissions; nothing was run",
+      path: outDir,
+    });
+  }
 }
 
 /** Points every dataset source of the graph at `dir` (the --data option). */
@@ -212,7 +232,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       if (!Number.isInteger(seed) || seed < 0)
         throw usage(`--seed must be a whole number >= 0, got ${values.seed}`);
     }
-    await mkdir(outDir, { recursive: true });
+    await preflightOutDir(outDir);
     const ac = new AbortController();
     const onSigint = () => ac.abort();
     process.once("SIGINT", onSigint);

@@ -33,14 +33,19 @@ export interface MemoryEstimate {
 }
 
 /**
- * Float32 tensors of size N·h·w·cout alive per conv layer at the peak of the backward pass.
- * Calibrated from tf.profile().peakBytes (memory.test.ts prints the comparison).
+ * Float32 tensors of size N·h·w·cout alive per conv layer at the peak of the backward pass
+ * (forward intermediates, their gradients, and the pad/transpose copies of the wasm conv
+ * gradient kernels). Least-squares fit of tf.profile().peakBytes over five configurations
+ * (width 4-32, batch 2-8, 32-128 px) gave 13.3; rounded up to stay on the safe side.
  */
-export const ACTIVATION_FACTOR = 7;
-/** Float32 tensors of size N·H·W·3 alive for the loss at its peak (SSIM stacks 5 maps). */
-export const LOSS_FACTOR = 24;
-/** Process baseline (Node + tfjs + wasm module + sample caches at tiny sizes), measured RSS. */
-export const BASELINE_BYTES = 320 * 2 ** 20;
+export const ACTIVATION_FACTOR = 14;
+/**
+ * Float32 tensors of size N·H·W·3 at full resolution: the SSIM loss (5 stacked maps, two
+ * separable blurs, their gradients) plus full-resolution transients. Same fit gave 205.
+ */
+export const LOSS_FACTOR = 220;
+/** Node + TensorFlow.js + wasm module + sharp before training, measured RSS (~120-170 MB). */
+export const BASELINE_BYTES = 200 * 2 ** 20;
 
 /** Resolution divisor of each layer key: encoder level l works at size / 2^l. */
 function levelOf(key: string): number {

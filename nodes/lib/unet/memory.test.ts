@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import * as tf from "@tensorflow/tfjs-core";
+import { initBackend } from "./backend.ts";
+import {
+  assertTrainingFits,
+  BASELINE_BYTES,
+  estimateTrainingBytes,
+  formatBytes,
+} from "./memory.ts";
+import { Trainer } from "./train.ts";
+
+/** Peak tensor bytes of one real training step (after a warm-up step), via tf.profile. */
+async function measuredPeak(width: number, batchSize: number, size: number): Promise<number> {
+  const t = new Trainer({
+    width,
+    imageWidth: size,
+    imageHeight: size,
+    epochs: 10,
+    stepsPerEpoch: 10,
+    seed: 3,
+  });
+  try {
+    const edge = new Float32Array(batchSize * size * size).map((_, i) => (i % 7) / 7);
+    const target = new Float32Array(batchSize * size * size * 3).map((_, i) => (i % 5) / 5);
+    t.step({ edge, target });
+    const resident = tf.memory().numBytes;
+    const p = await tf.profile(() => {
+      t.step({ edge, target });
+    });
+    return resident + p.peakBytes;
+  } finally {
+    t.dispose();
+  }
+}
+
+describe("training memory estimate", () => {
+  test("grows with width, batch and size, and refuses bad shapes", () => {
+    const base = estimateTrainingBytes({ width: 16, batchSize: 8, imageSize: 128 }).bytes;
+    assert.ok(estimateTrainingBytes({ width: 32, batchSize: 8, imageSize: 128 }).bytes > base);
+    assert.ok(estimateTrainingBytes({ width: 16, batchSize: 16, imageSize: 128 }).bytes > base);
+    assert.ok(estimateTrainingBytes({ width: 16, batchSize: 8, imageSize: 256 }).bytes > base);
+    assert.throws(() => estimateTrainingBytes({ width: 0, batchSize: 8, imageSize: 128 }), /width/);
+    assert.throws(
+      () => estimateTrainingBytes({ width: 16, batchSize: 8, imageSize: 100 }),
+      /multiple of 16/,
+    );
+  });
+
+  test("the paper preset is predicted to need many GiB (it is meant for a GPU)", () => {
+    const paper = estimateTrainingBytes({ width: 128, batchSize: 8, imageSize: 256 });
+    assert.ok(paper.bytes > 8 * 2 ** 30, formatBytes(paper.bytes));
+  });
+
+  test("assertTrainingFits names the estimate, the limit and what to change", () => {
+    assert.throws(
+      () => assertTrainingFits({ width: 128, batchSize: 8, imageSize: 256 }, 2 ** 30, "node x"),
+      (err: Error) =>
+        /node x: width 128, batch 8 at 256x256 needs about [\d.]+ GiB/.test(err.message) &&
+        /only 1\.0 GiB is available/.test(err.message) &&
+        /smaller preset/.test(err.message),
+    );
+    const ok = assertTrainingFits({ width: 4, batchSize: 2, imageSize: 32 }, 2 ** 30);
+    assert.ok(ok.bytes < 2 ** 30);
+  });
+
+  test("calibration: within -25%..+40% of measured tf.profile peak on real steps", async () => {
+    await initBackend("wasm");
+    const rows: string[] = [];
+    for (const [width, batchSize, imageSize] of [
+      [4, 2, 32],
+      [8, 4, 64],
+    ] as const) {
+      const measured = await measuredPeak(width, batchSize, imageSize);
+      const est = estimateTrainingBytes({ width, batchSize, imageSize });
+      const predicted = est.bytes - BASELINE_BYTES;
+      const ratio = predicted / measured;
+      rows.push(
+        `width ${width} batch ${batchSize} ${imageSize}px: measured ${formatBytes(measured)}, estimated ${formatBytes(predicted)} (x${ratio.toFixed(2)})`,
+      );
+      assert.ok(ratio > 0.75 && ratio < 1.4, rows.at(-1));
+    }
+    process.stderr.write(`${rows.join("\n")}\n`);
+  });
+});
