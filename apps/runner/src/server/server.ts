@@ -51,7 +51,7 @@ export interface ServerOptions {
   editorDir?: string;
   /** Node types that receive images posted to /api/inspect. Default ["edgrec.images"]. */
   inspectSourceTypes?: string[];
-  /** Prepare demo data (hook; currently only logged). */
+  /** Generate the demo category (data/demo) before serving, if it is not there yet. */
   demo?: boolean;
   limits?: Partial<ServerLimits>;
   /** Heartbeat ping interval; clients missing one pong are dropped. Default 30 s. */
@@ -125,7 +125,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunnerSe
     outDir,
     runnerVersion: runnerVersion(),
   };
-  if (options.demo) log.info("demo mode requested: demo data preparation is not implemented yet");
+  if (options.demo) {
+    // The default graph reads "@demo"; generating it up front keeps the first run snappy.
+    const { ensureDemoData } = await import("../../../../nodes/lib/data/demo.ts");
+    const dir = await ensureDemoData(join(PROJECT_ROOT, "data", "demo"));
+    log.info({ dir }, "demo data ready");
+  }
   const editorDir = resolve(options.editorDir ?? join(PROJECT_ROOT, "dist", "editor"));
 
   const check = (req: IncomingMessage, url: URL): { status: number; code: string } | undefined => {
