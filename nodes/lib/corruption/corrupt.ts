@@ -24,7 +24,7 @@ import {
   corruptionParamsSchema,
 } from "./params.ts";
 import { randomPerlinNoise } from "./perlin.ts";
-import { resizeBilinear } from "./resize.ts";
+import { resizeImage } from "../data/resize.ts";
 import { proceduralTexture } from "./textures.ts";
 import { rotateAboutCentre } from "./warp.ts";
 
@@ -82,7 +82,7 @@ function fitTexture(tex: FloatImage, like: FloatImage): FloatImage {
       `corruptSample: texture data length ${tex.data.length} does not match ${tex.width}x${tex.height}x${tex.channels}; check the texture provider`,
     );
   }
-  let t = resizeBilinear(tex, like.width, like.height);
+  let t = resizeImage(tex, like.width, like.height);
   if (t.channels === like.channels) return t;
   const n = t.width * t.height;
   const data = new Float32Array(n * like.channels);
