@@ -11,6 +11,8 @@ export const GRAPH_VERSION = 2;
 /** Refuse absurd graphs before doing any per-node work. */
 export const MAX_GRAPH_NODES = 2000;
 export const MAX_GRAPH_EDGES = 10000;
+/** Graph text longer than this is refused before JSON.parse (the largest real graph is ~1 MB). */
+export const MAX_GRAPH_CHARS = 16 * 2 ** 20;
 
 const idSchema = z
   .string()
@@ -90,6 +92,13 @@ function graphFormatError(message: string, details?: unknown): EdgrecError {
 export function parseGraph(input: string | unknown, source = "graph"): Graph {
   let raw: unknown = input;
   if (typeof input === "string") {
+    if (input.length > MAX_GRAPH_CHARS) {
+      throw new EdgrecError("graph", {
+        code: "E_GRAPH_TOO_LARGE",
+        message: `${source} is ${input.length} characters long; at most ${MAX_GRAPH_CHARS} are allowed`,
+        hint: "check this is a graph file saved by EdgRec Studio",
+      });
+    }
     try {
       raw = JSON.parse(input);
     } catch (err) {
@@ -111,6 +120,20 @@ export function parseGraph(input: string | unknown, source = "graph"): Graph {
   }
   if (typeof g.version !== "number" || !Number.isInteger(g.version)) {
     throw graphFormatError(`${source} has no integer "version"`);
+  }
+  // Count before zod walks every element: an absurd graph is refused in O(1), not O(n).
+  for (const [key, max] of [
+    ["nodes", MAX_GRAPH_NODES],
+    ["edges", MAX_GRAPH_EDGES],
+  ] as const) {
+    const list = g[key];
+    if (Array.isArray(list) && list.length > max) {
+      throw new EdgrecError("graph", {
+        code: "E_GRAPH_TOO_LARGE",
+        message: `${source} has ${list.length} ${key}; at most ${max} are allowed`,
+        hint: "split the pipeline into several graphs, or check the file was not generated wrongly",
+      });
+    }
   }
   let version: number = g.version;
   if (version > GRAPH_VERSION) {
