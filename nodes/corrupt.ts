@@ -14,7 +14,6 @@ import {
 import { proceduralTextureProvider } from "./lib/corruption/textures.ts";
 import { decodeImage } from "./lib/data/decode.ts";
 import { isImageFile } from "./lib/data/layouts.ts";
-import { resizeImage } from "./lib/data/resize.ts";
 import { dataError } from "./sdk/errors.ts";
 import type { FloatImage } from "./sdk/image.ts";
 import { defineNode, type SampleStream } from "./sdk/node.ts";
@@ -101,17 +100,12 @@ export default defineNode({
   },
   async map(inputs, p, ctx, prepared) {
     const image = inputs.image as FloatImage;
+    // corruptSample brings any texture to the image size itself.
     const provider =
       (prepared as TextureProvider | undefined) ??
       proceduralTextureProvider(image.width, image.height);
-    const sized: TextureProvider = async (rng) => {
-      const t = await provider(rng);
-      return t.width === image.width && t.height === image.height
-        ? t
-        : resizeImage(t, image.width, image.height);
-    };
     const { textureSource: _s, textureFolder: _f, ...corruption } = p;
-    const out = await corruptSample(image, corruption, ctx.rng, sized);
+    const out = await corruptSample(image, corruption, ctx.rng, provider);
     return { corrupted: out.image, clean: out.clean, mask: out.mask };
   },
 });
