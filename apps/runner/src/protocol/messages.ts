@@ -7,6 +7,7 @@
  * header length, a UTF-8 JSON header (`PreviewHeader`), then PNG bytes.
  */
 import { z } from "zod";
+import { evalClientMessages, evalServerMessages } from "./eval-messages.ts";
 
 export const PROTOCOL_VERSION = 1;
 export const SUPPORTED_PROTOCOLS = [1] as const;
@@ -91,6 +92,7 @@ export const zClientMessage = z.discriminatedUnion("type", [
   zSaveGraphMessage,
   zListGraphsMessage,
   zLoadGraphMessage,
+  ...evalClientMessages,
 ]);
 export type ClientMessage = z.infer<typeof zClientMessage>;
 
@@ -195,6 +197,7 @@ export const zServerMessage = z.discriminatedUnion("type", [
   }),
   z.object({ type: z.literal("graph"), replyTo, name: z.string(), graph: z.unknown() }),
   z.object({ type: z.literal("error"), replyTo, error: zWireError }),
+  ...evalServerMessages,
 ]);
 export type ServerMessage = z.infer<typeof zServerMessage>;
 

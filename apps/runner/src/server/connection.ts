@@ -18,6 +18,13 @@ import {
 import { buildCatalogue } from "../registry.ts";
 import type { ServerContext } from "./context.ts";
 import { protocolError, wireError } from "./errors.ts";
+import {
+  evalSessions,
+  openedMessage,
+  sampleFrame,
+  scoresMessage,
+  thumbsFrame,
+} from "./evaluation.ts";
 import { checkGraph, runnableGraph } from "./graphs.ts";
 import { isPreviewable, previewPng } from "./preview.ts";
 import { TokenBucket } from "./rate-limit.ts";
@@ -313,6 +320,24 @@ export class Connection implements Watcher {
         this.send({ type: "graph", replyTo: msg.id, name: msg.name, graph });
         return;
       }
+      case "eval-open": {
+        const s = await evalSessions(ctx).open(msg.runId, msg.sumNode);
+        this.send(openedMessage(ctx, s, msg.id));
+        return;
+      }
+      case "eval-rescore":
+        this.send(scoresMessage(evalSessions(ctx).get(msg.sessionId), msg));
+        return;
+      case "eval-sample":
+        this.sendFrame(sampleFrame(evalSessions(ctx).get(msg.sessionId), msg), true);
+        return;
+      case "eval-thumbs":
+        this.sendFrame(thumbsFrame(evalSessions(ctx).get(msg.sessionId), msg), true);
+        return;
+      case "eval-close":
+        evalSessions(ctx).close(msg.sessionId);
+        this.send({ type: "eval-closed", replyTo: msg.id, sessionId: msg.sessionId });
+        return;
     }
   }
 
