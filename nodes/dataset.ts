@@ -135,6 +135,9 @@ async function checkReadable(
           );
         }
       }
+      // "skip" promises a run without unreadable images: a header can be intact while the
+      // pixel data is truncated, so decode fully here (stop mode finds those when pulled).
+      if (params.onError === "skip") await decodeImage(s.path, { pixelLimit: params.pixelLimit });
       kept.push(s);
     } catch (err) {
       const reason = (err as Error).message;
@@ -246,10 +249,20 @@ export default defineNode({
     const port = ctx.port as "train" | "validation" | "test" | "mask";
     const ref = p.ports[port === "mask" ? "test" : port][ctx.index];
     if (port === "mask") {
-      if (ref.maskPath)
-        return {
-          mask: await decodeMask(ref.maskPath, params.size, { pixelLimit: params.pixelLimit }),
-        };
+      if (ref.maskPath) {
+        try {
+          return {
+            mask: await decodeMask(ref.maskPath, params.size, { pixelLimit: params.pixelLimit }),
+          };
+        } catch (err) {
+          throw dataError(
+            "E_MASK_UNREADABLE",
+            (err as Error).message,
+            "replace the mask file (a gray image of the same scene as its test image)",
+            ref.maskPath,
+          );
+        }
+      }
       const mask: FloatImage & { missing?: boolean } = {
         width: params.size,
         height: params.size,
@@ -259,10 +272,17 @@ export default defineNode({
       if (ref.label === 1) mask.missing = true;
       return { mask };
     }
-    const { image } = await decodeImage(ref.path, {
-      pixelLimit: params.pixelLimit,
-      expandGray: true,
-    });
-    return { [port]: resizeImage(image, params.size, params.size) };
+    let decoded: Awaited<ReturnType<typeof decodeImage>>;
+    try {
+      decoded = await decodeImage(ref.path, { pixelLimit: params.pixelLimit, expandGray: true });
+    } catch (err) {
+      throw dataError(
+        "E_IMAGE_UNREADABLE",
+        (err as Error).message,
+        'replace or remove the file, or set onError to "skip" to leave it out',
+        ref.path,
+      );
+    }
+    return { [port]: resizeImage(decoded.image, params.size, params.size) };
   },
 });
