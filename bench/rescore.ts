@@ -33,7 +33,7 @@ async function loadFloat(path: string, channels: 1 | 3): Promise<FloatImage> {
   return { width: SIZE, height: SIZE, channels, data: out };
 }
 
-/** Blurred copy per channel with the existing mean filter (reflect border). */
+/** Blurred copy per channel with the existing mean filter (reflect-101 border). */
 function blurred(img: FloatImage): FloatImage {
   const px = img.width * img.height;
   const out = new Float32Array(img.data.length);
@@ -43,7 +43,7 @@ function blurred(img: FloatImage): FloatImage {
       height: img.height,
       data: Float64Array.from({ length: px }, (_, i) => img.data[i * img.channels + c]),
     };
-    const b = meanFilter(plane, 5, "reflect");
+    const b = meanFilter(plane, 5, "reflect101");
     for (let i = 0; i < px; i++) out[i * img.channels + c] = b.data[i];
   }
   return { ...img, data: out };

@@ -1,6 +1,7 @@
 /** Browser entry: connects to the runner that served this page and mounts the editor. */
 import "@xyflow/react/dist/style.css";
 import "./styles.css";
+import "./workspace.css";
 import { ReactFlowProvider } from "@xyflow/react";
 import { createRoot } from "react-dom/client";
 import { EditorController } from "./app/controller.ts";

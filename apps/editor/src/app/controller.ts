@@ -23,6 +23,7 @@ import { RunnerClient } from "../protocol/client.ts";
 import { GraphStore } from "../store/graphStore.ts";
 import { Observable } from "../store/observable.ts";
 import { RunStore } from "../store/runStore.ts";
+import { WorkspaceController } from "./workspace.ts";
 
 export interface LibraryItem {
   name: string;
@@ -75,6 +76,10 @@ export class EditorController {
     dialog: null,
     recent: readRecent(),
   });
+  /** The evaluation workspace (sample browser, live reweighting, comparison). */
+  readonly workspace = new WorkspaceController(this.client, this.graph, (kind, text) =>
+    this.notify(kind, text),
+  );
   /** Bumps when a different graph is loaded, so the canvas fits the view. */
   readonly loads = new Observable<{ count: number }>({ count: 0 });
   private noticeSeq = 0;
@@ -92,6 +97,10 @@ export class EditorController {
     this.client.onMessage((m) => this.onServerMessage(m));
     this.client.onPreview((h, png) => {
       const url = URL.createObjectURL(new Blob([png as Uint8Array<ArrayBuffer>], { type: h.mime }));
+      if (this.workspace.ownsReply(h.replyTo)) {
+        this.workspace.onStagePreview(h.replyTo as string, url);
+        return;
+      }
       this.run.setPreview(
         h.nodeId,
         { url, port: h.port, sample: h.sample, label: h.label, width: h.width, height: h.height },
@@ -386,6 +395,7 @@ export class EditorController {
   }
 
   private onServerMessage(m: ServerMessage): void {
+    this.workspace.onServerMessage(m);
     const current = this.run.getState().runId;
     if ("seq" in m && m.runId !== current && this.early.length < 1000) {
       this.early.push(m);

@@ -10,6 +10,7 @@ import { ParamPanel } from "./ParamPanel.tsx";
 import { SaveDialog } from "./SaveDialog.tsx";
 import { StatusBar } from "./StatusBar.tsx";
 import { Toolbar } from "./Toolbar.tsx";
+import { Workspace } from "./Workspace.tsx";
 
 /** The editor window: toolbar, palette, canvas, parameter panel, status bar. */
 export function App() {
@@ -44,6 +45,7 @@ export function App() {
       <Notices />
       {(dialog === "open" || dialog === "new") && <LibraryDialog mode={dialog} />}
       {dialog === "save" && <SaveDialog />}
+      <Workspace />
     </div>
   );
 }

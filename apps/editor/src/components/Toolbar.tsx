@@ -97,6 +97,18 @@ export function Toolbar() {
         {run.summary}
       </div>
       <div className="toolbar-group">
+        <button
+          type="button"
+          className="btn"
+          disabled={run.active || !run.runId || run.failed}
+          onClick={() => c.workspace.open()}
+          title="Rebalance colour against structure live and browse the test samples of the last run"
+          data-testid="open-workspace"
+        >
+          ◧ Evaluate
+        </button>
+      </div>
+      <div className="toolbar-group">
         {run.active ? (
           <button
             type="button"

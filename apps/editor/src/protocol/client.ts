@@ -3,6 +3,7 @@
  * (`zServerMessage`); binary frames are preview images. Requests carry an id and resolve with
  * the first message whose `replyTo` matches, or reject with the runner's error message.
  */
+import { type EvalFrameHeader, splitFrame } from "../../../runner/src/protocol/eval-messages.ts";
 import {
   type ClientMessage,
   decodePreviewFrame,
@@ -15,6 +16,12 @@ import {
 export type PreviewListener = (header: PreviewHeader, png: Uint8Array) => void;
 export type MessageListener = (m: ServerMessage) => void;
 
+/** A binary evaluation frame: its header and its body (own buffer, offset 0). */
+export interface EvalFrame {
+  header: EvalFrameHeader;
+  body: Uint8Array;
+}
+
 type Pending = { resolve: (m: ServerMessage) => void; reject: (e: Error) => void };
 
 /** Distributive Omit so each union member keeps its own fields. */
@@ -24,6 +31,10 @@ export class RunnerClient {
   private ws: WebSocket | null = null;
   private seq = 0;
   private readonly pending = new Map<string, Pending>();
+  private readonly pendingFrames = new Map<
+    string,
+    { resolve: (f: EvalFrame) => void; reject: (e: Error) => void }
+  >();
   private readonly messageListeners = new Set<MessageListener>();
   private readonly previewListeners = new Set<PreviewListener>();
   private readonly closeListeners = new Set<(reason: string) => void>();
@@ -43,6 +54,8 @@ export class RunnerClient {
       const reason = ev.reason || `connection closed (code ${ev.code})`;
       for (const p of this.pending.values()) p.reject(new Error(reason));
       this.pending.clear();
+      for (const p of this.pendingFrames.values()) p.reject(new Error(reason));
+      this.pendingFrames.clear();
       for (const fn of this.closeListeners) fn(reason);
     };
     const hello = await this.request({
@@ -106,6 +119,36 @@ export class RunnerClient {
     });
   }
 
+  /**
+   * Sends a request answered by a binary eval frame (eval-sample, eval-thumbs); an `error`
+   * reply rejects with the runner's message.
+   */
+  requestFrame(msg: WithoutId<ClientMessage>, timeoutMs = 60_000): Promise<EvalFrame> {
+    return new Promise((resolve, reject) => {
+      let id: string;
+      try {
+        id = this.send(msg);
+      } catch (err) {
+        reject(err as Error);
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.pendingFrames.delete(id);
+        reject(new Error(`the runner did not answer "${msg.type}" within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      this.pendingFrames.set(id, {
+        resolve: (f) => {
+          clearTimeout(timer);
+          resolve(f);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+    });
+  }
+
   close(): void {
     this.ws?.close();
   }
@@ -113,6 +156,16 @@ export class RunnerClient {
   private receive(data: unknown): void {
     if (data instanceof ArrayBuffer) {
       try {
+        const raw = splitFrame(new Uint8Array(data));
+        if (raw.header.type === "eval-maps" || raw.header.type === "eval-thumbs") {
+          const header = raw.header as EvalFrameHeader;
+          const p = header.replyTo ? this.pendingFrames.get(header.replyTo) : undefined;
+          if (p && header.replyTo) {
+            this.pendingFrames.delete(header.replyTo);
+            p.resolve({ header, body: raw.body });
+          }
+          return;
+        }
         const { header, png } = decodePreviewFrame(new Uint8Array(data));
         for (const fn of this.previewListeners) fn(header, png);
       } catch (err) {
@@ -129,6 +182,12 @@ export class RunnerClient {
     }
     const replyTo = "replyTo" in parsed ? parsed.replyTo : undefined;
     if (replyTo !== undefined) {
+      const f = this.pendingFrames.get(replyTo);
+      if (f && parsed.type === "error") {
+        this.pendingFrames.delete(replyTo);
+        const e = parsed.error;
+        f.reject(new Error(e.hint ? `${e.message} (${e.hint})` : e.message));
+      }
       const p = this.pending.get(replyTo);
       if (p) {
         this.pending.delete(replyTo);

@@ -113,6 +113,11 @@ export const zEvalOpened = z.object({
   ),
   regions: z.number().int(),
   masksMissing: z.number().int(),
+  /** Min/max of the colour and structure maps over the split (their shared colour scales). */
+  ranges: z.object({
+    color: z.object({ min: z.number(), max: z.number() }),
+    structure: z.object({ min: z.number(), max: z.number() }),
+  }),
   memory: z.object({ mapsBytes: z.number(), workBytes: z.number(), thumbBytes: z.number() }),
   openMs: z.number(),
 });

@@ -115,6 +115,17 @@ function nodeParams(ctx: ServerContext, s: EvalSession, nodeId: string): Record<
   return parsed?.success ? (parsed.data as Record<string, unknown>) : node.params;
 }
 
+function range(a: Float32Array): { min: number; max: number } {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return Number.isFinite(min) ? { min, max } : { min: 0, max: 0 };
+}
+
 const num = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
 
 /** The `eval-opened` answer for a session. */
@@ -146,6 +157,7 @@ export function openedMessage(
     stages: s.wiring.stages,
     regions: split.regions,
     masksMissing: split.masksMissing,
+    ranges: { color: range(split.color), structure: range(split.structure) },
     memory: s.memory(),
     openMs: s.openMs,
   };
