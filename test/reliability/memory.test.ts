@@ -1,0 +1,41 @@
+/** Predicted out-of-memory through the real CLI: refused before the first training step. */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { edgrec, GRAPHS, jsonLines, tempDir, tinySets } from "./helpers.ts";
+
+describe("training memory pre-flight", () => {
+  test("a cap below the estimate fails with exit 4, the estimate and what to change", async () => {
+    const dir = tempDir();
+    const args = ["run", join(GRAPHS, "edgrec.json"), ...tinySets(), "--target", "train"];
+    const r = await edgrec([...args, "--json", "--cache", "c", "--out", "o"], {
+      cwd: dir,
+      env: { EDGREC_TRAIN_MEMORY_MB: "100" },
+    });
+    assert.equal(r.code, 4, r.err);
+    const events = jsonLines(r.out);
+    const fin = events.find((e) => e.type === "run-finished") as {
+      report: { error: { code: string; message: string; hint: string } };
+    };
+    assert.equal(fin.report.error.code, "E_OUT_OF_MEMORY");
+    assert.match(
+      fin.report.error.message,
+      /node "train": width 4, batch 2 at 32x32 needs about \d+ MiB .* only 100 MiB is available/,
+    );
+    assert.match(fin.report.error.hint, /preset/);
+    assert.ok(!events.some((e) => e.type === "progress" && e.nodeId === "train"), "it trained");
+
+    const bad = await edgrec([...args, "--json", "--cache", "c", "--out", "o"], {
+      cwd: dir,
+      env: { EDGREC_TRAIN_MEMORY_MB: "lots" },
+    });
+    assert.equal(bad.code, 4);
+    assert.match(bad.out, /EDGREC_TRAIN_MEMORY_MB must be a positive number/);
+
+    const ok = await edgrec([...args, "--cache", "c", "--out", "o"], {
+      cwd: dir,
+      env: { EDGREC_TRAIN_MEMORY_MB: "4096" },
+    });
+    assert.equal(ok.code, 0, ok.err);
+  });
+});
