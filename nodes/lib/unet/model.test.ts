@@ -5,7 +5,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "./backend.ts";
 import {
   applyStatUpdates,
-  bnReluTrain,
+  convBnReluTrain,
   createUNet,
   disposeUNet,
   forward,
@@ -101,38 +101,47 @@ describe("U-Net model", () => {
     });
   }
 
-  test("hand-written BN+ReLU backward equals autodiff of the plain formula", async () => {
+  test("hand-written conv+BN+ReLU backward equals autodiff of the plain formula", async () => {
     await initBackend("wasm");
     tf.tidy(() => {
-      const shape: [number, number, number, number] = [2, 5, 3, 4];
-      const y = tf.tensor4d(
-        Float32Array.from({ length: 120 }, (_, i) => Math.sin(i * 1.3)),
-        shape,
+      const seq = (k: number, f: (i: number) => number) =>
+        Float32Array.from({ length: k }, (_, i) => f(i));
+      const x = tf.tensor4d(
+        seq(2 * 5 * 6 * 3, (i) => Math.sin(i * 1.3)),
+        [2, 5, 6, 3],
       );
+      const w = tf.tensor4d(
+        seq(9 * 3 * 4, (i) => Math.cos(i * 0.37) * 0.3),
+        [3, 3, 3, 4],
+      );
+      const b = tf.tensor1d([0.05, -0.1, 0.2, 0]);
       const g = tf.tensor1d([1.1, 0.9, -0.5, 1.3]);
-      const b = tf.tensor1d([0.1, -0.2, 0.3, 0]);
+      const be = tf.tensor1d([0.1, -0.2, 0.3, 0]);
       const wts = tf.tensor4d(
-        Float32Array.from({ length: 120 }, (_, i) => Math.cos(i * 0.7)),
-        shape,
+        seq(2 * 5 * 6 * 4, (i) => Math.cos(i * 0.7)),
+        [2, 5, 6, 4],
       );
-      const custom = (yy: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) =>
+      const t4 = (t: tf.Tensor) => t as tf.Tensor4D;
+      const t1 = (t: tf.Tensor) => t as tf.Tensor1D;
+      const custom = (...a: tf.Tensor[]) =>
         tf.sum(
           tf.mul(
-            bnReluTrain(yy as tf.Tensor4D, gg as tf.Tensor1D, bb as tf.Tensor1D, () => {}),
+            convBnReluTrain(t4(a[0]), t4(a[1]), t1(a[2]), t1(a[3]), t1(a[4]), () => {}),
             wts,
           ),
         );
-      const plain = (yy: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => {
-        const mean = tf.mean(yy, [0, 1, 2]);
-        const c = tf.sub(yy, mean);
+      const plain = (...a: tf.Tensor[]) => {
+        const y = tf.add(tf.conv2d(t4(a[0]), t4(a[1]), 1, "same"), a[2]);
+        const mean = tf.mean(y, [0, 1, 2]);
+        const c = tf.sub(y, mean);
         const v = tf.mean(tf.square(c), [0, 1, 2]);
-        const out = tf.relu(tf.add(tf.mul(tf.div(c, tf.sqrt(tf.add(v, 1e-5))), gg), bb));
+        const out = tf.relu(tf.add(tf.mul(tf.div(c, tf.sqrt(tf.add(v, 1e-5))), a[3]), a[4]));
         return tf.sum(tf.mul(out, wts));
       };
-      const a = tf.grads(custom)([y, g, b]);
-      const r = tf.grads(plain)([y, g, b]);
-      for (let i = 0; i < 3; i++) {
-        const d = maxAbsDiff(a[i].dataSync(), r[i].dataSync());
+      const got = tf.grads(custom)([x, w, b, g, be]);
+      const want = tf.grads(plain)([x, w, b, g, be]);
+      for (let i = 0; i < 5; i++) {
+        const d = maxAbsDiff(got[i].dataSync(), want[i].dataSync());
         assert.ok(d < 1e-4, `input ${i}: ${d}`);
       }
     });

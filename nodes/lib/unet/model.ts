@@ -159,71 +159,117 @@ export function disposeUNet(model: UNet): void {
 export type StatUpdates = { layer: Layer; mean: tf.Tensor1D; variance: tf.Tensor1D; n: number }[];
 
 /**
- * Train-mode BatchNorm + ReLU with a hand-written backward pass. Autodiff through the op graph
- * would save every intermediate and run ~15 full-size kernels backwards; the closed form
- * dx = γ/σ · (dz − mean(dz) − x̂·mean(dz·x̂)), dz = dy·[out > 0] needs four.
+ * One train-mode layer, conv3x3(bias) → BatchNorm (batch statistics) → ReLU, as a single
+ * tape node with a hand-written backward pass. Autodiff through the op graph kept ~5 full-size
+ * tensors per layer alive until the end of the backward pass (tfjs frees neither saved
+ * intermediates nor consumed gradients before then), which capped trainable widths under
+ * wasm's 4 GiB heap; this node saves only x̂ and the output (its input is the previous
+ * layer's output). Backward: dz = dy·[out > 0], dŷ = γ/σ·(dz − mean(dz) − x̂·mean(dz·x̂)),
+ * then the conv gradients of dŷ. `needDx` false skips dx for the network input.
  */
-export function bnReluTrain(
-  y: tf.Tensor4D,
+export function convBnReluTrain(
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  b: tf.Tensor1D,
   gamma: tf.Tensor1D,
   beta: tf.Tensor1D,
   onStats: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void,
+  needDx = true,
 ): tf.Tensor4D {
-  const n = y.shape[0] * y.shape[1] * y.shape[2];
   const op = tf.customGrad((...args: unknown[]) => {
-    const [yy, g, b, save] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
-    const mean = tf.mean(yy, [0, 1, 2]) as tf.Tensor1D;
-    const centred = tf.sub(yy, mean);
+    const [xx, ww, bb, g, be, save] = args as [
+      tf.Tensor4D,
+      tf.Tensor4D,
+      tf.Tensor1D,
+      tf.Tensor1D,
+      tf.Tensor1D,
+      tf.GradSaveFunc,
+    ];
+    const y = tf.fused.conv2d({ x: xx, filter: ww, bias: bb, strides: 1, pad: "same" });
+    const n = y.shape[0] * y.shape[1] * y.shape[2];
+    const mean = tf.mean(y, [0, 1, 2]) as tf.Tensor1D;
+    const centred = tf.sub(y, mean);
     // Biased variance for the normalisation (PyTorch). div/sqrt, not rsqrt: the wasm Rsqrt
-    // kernel is only accurate to ~1e-6 relative.
+    // kernel is only accurate to ~1e-6 relative, which tiny-batch BN amplifies.
     const variance = tf.mean(tf.square(centred), [0, 1, 2]) as tf.Tensor1D;
     const invStd = tf.div(1, tf.sqrt(tf.add(variance, BN_EPS))) as tf.Tensor1D;
     const xhat = tf.mul(centred, invStd);
-    const out = tf.relu(tf.add(tf.mul(xhat, g), b)) as tf.Tensor4D;
+    const out = tf.relu(tf.add(tf.mul(xhat, g), be)) as tf.Tensor4D;
     onStats(mean, variance);
-    save([xhat, out, invStd, g]);
+    save([xx, ww, xhat, out, invStd, g]);
     return {
       value: out,
-      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
-        const [sx, so, si, sg] = saved;
-        const dz = tf.mul(dy, tf.step(so));
-        const dBeta = tf.sum(dz, [0, 1, 2]);
-        const dGamma = tf.sum(tf.mul(dz, sx), [0, 1, 2]);
-        const inner = tf.sub(tf.sub(dz, tf.div(dBeta, n)), tf.mul(sx, tf.div(dGamma, n)));
-        return [tf.mul(inner, tf.mul(sg, si)), dGamma, dBeta];
-      },
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) =>
+        // tfjs calls this outside any tidy: without one every temporary lives to the end.
+        tf.tidy(() => {
+          const [sx, sw, sxhat, sout, sinv, sg] = saved as [
+            tf.Tensor4D,
+            tf.Tensor4D,
+            tf.Tensor4D,
+            tf.Tensor4D,
+            tf.Tensor1D,
+            tf.Tensor1D,
+          ];
+          const dz = tf.mul(dy, tf.step(sout));
+          const dBeta = tf.sum(dz, [0, 1, 2]);
+          const dGamma = tf.sum(tf.mul(dz, sxhat), [0, 1, 2]);
+          const inner = tf.sub(tf.sub(dz, tf.div(dBeta, n)), tf.mul(sxhat, tf.div(dGamma, n)));
+          const dy2 = tf.mul(inner, tf.mul(sg, sinv)) as tf.Tensor4D;
+          const conv = {
+            strides: [1, 1],
+            pad: "same",
+            dataFormat: "NHWC",
+            dimRoundingMode: undefined,
+          };
+          const dW = tf
+            .engine()
+            .runKernel("Conv2DBackpropFilter", { x: sx, dy: dy2 }, {
+              ...conv,
+              filterShape: sw.shape,
+            } as unknown as tf.NamedAttrMap) as tf.Tensor;
+          const dx = needDx
+            ? (tf
+                .engine()
+                .runKernel("Conv2DBackpropInput", { dy: dy2, filter: sw }, {
+                  ...conv,
+                  inputShape: sx.shape,
+                } as unknown as tf.NamedAttrMap) as tf.Tensor)
+            : tf.zeros(sx.shape);
+          return [dx, dW, tf.sum(dy2, [0, 1, 2]), dGamma, dBeta];
+        }),
     };
   });
-  return op(y, gamma, beta) as tf.Tensor4D;
+  return op(x, w, b, gamma, beta) as tf.Tensor4D;
 }
 
 function convBnRelu(layer: Layer, x: tf.Tensor4D, train: boolean, stats?: StatUpdates) {
-  // One tidy per layer frees its intermediates now rather than at the end of the step
-  // (tensors needed by the backward pass are kept by the tape).
+  // One tidy per layer frees its intermediates now rather than at the end of the step.
   return tf.tidy(() => {
-    const y = tf.fused.conv2d({
-      x,
-      filter: layer.w as tf.Tensor4D,
-      bias: layer.b,
-      strides: 1,
-      pad: "same",
-    });
-    if (!layer.gamma || !layer.beta || !layer.runMean || !layer.runVar) return y;
-    if (!train) {
-      // Eval: per-channel affine from running statistics.
-      const scale = tf.div(layer.gamma, tf.sqrt(tf.add(layer.runVar, BN_EPS)));
-      const shift = tf.sub(layer.beta, tf.mul(layer.runMean, scale));
-      return tf.relu(tf.add(tf.mul(y, scale), shift)) as tf.Tensor4D;
+    const { w, b, gamma, beta, runMean, runVar } = layer;
+    if (!gamma || !beta || !runMean || !runVar) {
+      return tf.fused.conv2d({ x, filter: w as tf.Tensor4D, bias: b, strides: 1, pad: "same" });
     }
-    const n = y.shape[0] * y.shape[1] * y.shape[2];
-    return bnReluTrain(
-      y,
-      layer.gamma as tf.Tensor1D,
-      layer.beta as tf.Tensor1D,
-      (mean, variance) => {
+    if (train) {
+      const n = x.shape[0] * x.shape[1] * x.shape[2];
+      const onStats = (mean: tf.Tensor1D, variance: tf.Tensor1D) => {
         if (stats) stats.push({ layer, mean: tf.keep(mean), variance: tf.keep(variance), n });
-      },
-    );
+      };
+      const [g, be] = [gamma as tf.Tensor1D, beta as tf.Tensor1D];
+      return convBnReluTrain(
+        x,
+        w as tf.Tensor4D,
+        b as tf.Tensor1D,
+        g,
+        be,
+        onStats,
+        layer.spec.cin > 1,
+      );
+    }
+    // Eval: per-channel affine from running statistics.
+    const y = tf.fused.conv2d({ x, filter: w as tf.Tensor4D, bias: b, strides: 1, pad: "same" });
+    const scale = tf.div(gamma, tf.sqrt(tf.add(runVar, BN_EPS)));
+    const shift = tf.sub(beta, tf.mul(runMean, scale));
+    return tf.relu(tf.add(tf.mul(y, scale), shift)) as tf.Tensor4D;
   });
 }
 
