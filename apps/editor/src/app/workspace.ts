@@ -147,6 +147,13 @@ export class WorkspaceController {
 
   /** Tracks finished runs (the workspace can open any of the recent ones). */
   onServerMessage(m: ServerMessage): void {
+    if (m.type === "error" && m.replyTo && this.pendingStage.has(m.replyTo)) {
+      const p = this.pendingStage.get(m.replyTo);
+      this.pendingStage.delete(m.replyTo);
+      this.ownIds.delete(m.replyTo);
+      this.state.set({ error: `No ${p?.key} image for this sample: ${m.error.message}` });
+      return;
+    }
     if (m.type !== "run-finished") return;
     const s = this.state.get();
     if (s.runs.some((r) => r.runId === m.runId)) return;

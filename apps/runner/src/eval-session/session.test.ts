@@ -10,8 +10,8 @@ import { EvalSession } from "./session.ts";
 import { findWiring } from "./wiring.ts";
 
 const graph = parseGraph(readFileSync(join(PROJECT_ROOT, "graphs/edgrec.json"), "utf8"));
-const portType = (type: string, port: string) =>
-  type === "edgrec.unet-infer" && port === "edge" ? "Edge" : undefined;
+const portType = (type: string, side: "in" | "out", port: string) =>
+  type === "edgrec.morph-edge" && side === "out" && port === "edge" ? "Edge" : undefined;
 
 /** A per-sample stream over fixed values that counts every pull. */
 function countingStream<T>(type: string, values: T[], infos: SampleInfo[], counter: { n: number }) {

@@ -28,8 +28,8 @@ export interface OpenOptions {
   graph: Graph;
   /** The run's outputs by node id (lazy streams stay pullable after the run). */
   values: Map<string, Values>;
-  /** Output port type of a node type, from the registry. */
-  portType: (nodeType: string, input: string) => string | undefined;
+  /** Type of an input ("in") or output ("out") port of a node type, from the registry. */
+  portType: (nodeType: string, side: "in" | "out", port: string) => string | undefined;
   sumNode?: string;
   /** Side of the square thumbnails shipped for the sample grid. Default 64. */
   thumbSide?: number;

@@ -47,13 +47,13 @@ function usage(message: string, hint: string): EdgrecError {
 
 /**
  * Wiring around `sumNode` (default: the weighted-sum node feeding a metrics node, else the
- * first one). `portType(nodeType, port)` returns an output port's type, for finding the edge
- * input of the reconstruction node.
+ * first one). `portType(nodeType, side, port)` returns a port's type (from the registry), for
+ * finding the edge image that fed the reconstruction node.
  * @throws E_EVAL_GRAPH when the graph has no weighted sum with colour and structure inputs.
  */
 export function findWiring(
   graph: Graph,
-  portType: (nodeType: string, input: string) => string | undefined,
+  portType: (nodeType: string, side: "in" | "out", port: string) => string | undefined,
   sumNode?: string,
 ): Wiring {
   const sums = graph.nodes.filter((n) => n.type === WEIGHTED_SUM_TYPE).map((n) => n.id);
@@ -95,11 +95,14 @@ export function findWiring(
   if (image) stages.push({ key: "input", label: "Input", ...image });
   if (reconstruction) {
     const infer = graph.nodes.find((n) => n.id === reconstruction.nodeId);
+    // The edge input: typed Edge, or fed by an Edge output (an input may accept Gray).
+    const typeOf = (id: string) => graph.nodes.find((n) => n.id === id)?.type ?? "";
     const edgeIn = graph.edges.find(
       (e) =>
         e.to.node === reconstruction.nodeId &&
         infer !== undefined &&
-        portType(infer.type, e.to.port) === "Edge",
+        (portType(infer.type, "in", e.to.port) === "Edge" ||
+          portType(typeOf(e.from.node), "out", e.from.port) === "Edge"),
     );
     if (edgeIn) {
       stages.push({ key: "edge", label: "Edge", nodeId: edgeIn.from.node, port: edgeIn.from.port });

@@ -68,7 +68,10 @@ export class EvalSessions {
       graph: run.request.graph,
       values: run.values,
       sumNode,
-      portType: (type, port) => registry.get(type)?.def.inputs[port]?.type,
+      portType: (type, side, port) => {
+        const def = registry.get(type)?.def;
+        return (side === "in" ? def?.inputs[port] : def?.outputs[port])?.type;
+      },
     });
     this.opening.set(key, job);
     try {
