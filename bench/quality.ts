@@ -52,19 +52,37 @@ export default async function quality(argv: string[]): Promise<void> {
     for (const file of ["edgrec.json", "edgrec-reference.json"]) {
       const g = parseGraph(readFileSync(join(PROJECT_ROOT, "graphs", file), "utf8"), file);
       for (const n of g.nodes) {
-        if (n.type === "edgrec.dataset") Object.assign(n.params, { path: data, size: Number(values.size), validationFraction: 0 });
+        if (n.type === "edgrec.dataset")
+          Object.assign(n.params, { path: data, size: Number(values.size), validationFraction: 0 });
         if (n.type === "edgrec.corrupt")
-          Object.assign(n.params, procedural ? { textureSource: "procedural" } : { textureSource: "folder", textureFolder: resolve(values.textures) });
+          Object.assign(
+            n.params,
+            procedural
+              ? { textureSource: "procedural" }
+              : { textureSource: "folder", textureFolder: resolve(values.textures) },
+          );
         if (n.type === "edgrec.unet-train")
-          Object.assign(n.params, { preset: values.preset, width: Number(values.width), maxMinutes: m, checkpointEvery: 100 });
+          Object.assign(n.params, {
+            preset: values.preset,
+            width: Number(values.width),
+            maxMinutes: m,
+            checkpointEvery: 100,
+          });
         if (n.type === "edgrec.threshold") Object.assign(n.params, { mode: "fixed", value: 1 });
         if (n.type === "edgrec.msgms") Object.assign(n.params, { scales: Number(values.scales) });
       }
       const t0 = performance.now();
-      const { report } = await rt.engine.run({ graph: g, outDir: cacheDir, seed: Number(values.seed), backend: "wasm" });
+      const { report } = await rt.engine.run({
+        graph: g,
+        outDir: cacheDir,
+        seed: Number(values.seed),
+        backend: "wasm",
+      });
       if (!report.ok) throw new Error(`${file} at ${m} min failed: ${report.error?.message}`);
       const mt = report.results["metrics.metrics"] as Record<string, Metric>;
-      const tr = report.results["train.training"] as { steps: number; trainedMinutes: number; width: number } | undefined;
+      const tr = report.results["train.training"] as
+        | { steps: number; trainedMinutes: number; width: number }
+        | undefined;
       const f = (k: string) => (mt[k]?.value == null ? "n/a" : (mt[k].value as number).toFixed(3));
       rows.push({
         graph: file === "edgrec.json" ? "corrected/official" : "reference/reference",
@@ -78,7 +96,10 @@ export default async function quality(argv: string[]): Promise<void> {
         "AU-PRO 5000/ref": f("auProReference"),
         "run s": Math.round((performance.now() - t0) / 1000),
       });
-      printTable(`quality on ${data} (preset ${values.preset}, size ${values.size}, textures ${procedural ? "procedural" : values.textures})`, rows);
+      printTable(
+        `quality on ${data} (preset ${values.preset}, size ${values.size}, textures ${procedural ? "procedural" : values.textures})`,
+        rows,
+      );
     }
   }
 }

@@ -76,7 +76,7 @@ export default defineNode({
       };
     } else {
       const test = inputs.test as Scores | undefined;
-      if (!test || !test.labels.some((l) => l === 1) || !test.labels.some((l) => l === 0)) {
+      if (!test?.labels.some((l) => l === 1) || !test.labels.some((l) => l === 0)) {
         throw dataError(
           "E_NO_LABELLED_TEST",
           `node "${ctx.nodeId}": fit-on-test needs labelled test scores with both normal and defective images`,

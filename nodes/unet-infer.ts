@@ -29,7 +29,7 @@ export default defineNode({
   async prepare(inputs, _params, ctx) {
     await ensureBackend(ctx.backend, (m) => ctx.log.info(m));
     const handle = inputs.model as ModelHandle;
-    if (!handle || handle.kind !== "edgrec-unet") {
+    if (handle?.kind !== "edgrec-unet") {
       throw dataError(
         "E_MODEL_KIND",
         `node "${ctx.nodeId}": the model input is not an EdgRec U-Net`,

@@ -10,6 +10,7 @@
  */
 import type { FloatImage } from "../../sdk/image.ts";
 import { mixSeed, type Rng } from "../../sdk/rng.ts";
+import { resizeImage } from "../data/resize.ts";
 import {
   type AugmenterName,
   augmentTexture,
@@ -24,7 +25,6 @@ import {
   corruptionParamsSchema,
 } from "./params.ts";
 import { randomPerlinNoise } from "./perlin.ts";
-import { resizeImage } from "../data/resize.ts";
 import { proceduralTexture } from "./textures.ts";
 import { rotateAboutCentre } from "./warp.ts";
 

@@ -188,7 +188,9 @@ export class Engine {
           hash(
             stableStringify({
               ...keyParts,
-              params: Object.fromEntries(Object.entries(params).filter(([k]) => !ignore.includes(k))),
+              params: Object.fromEntries(
+                Object.entries(params).filter(([k]) => !ignore.includes(k)),
+              ),
             }),
           );
         keys.set(nodeId, key);
