@@ -37,7 +37,12 @@ export const zRunMessage = z.object({
   graph: anyGraph,
   /** Compute only what these nodes need; omitted = the whole graph. */
   targets: z.array(nodeId).max(100).optional(),
-  seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .optional(),
   backend: z.enum(["auto", "wasm", "cpu", "tensorflow", "tensorflow-gpu"]).optional(),
 });
 
@@ -150,8 +155,18 @@ export const zServerMessage = z.discriminatedUnion("type", [
     queuePosition: z.number().int(),
   }),
   z.object({ type: z.literal("run-queued"), ...runScoped, queuePosition: z.number().int() }),
-  z.object({ type: z.literal("run-started"), ...runScoped, nodes: z.array(z.string()), seed: z.number() }),
-  z.object({ type: z.literal("node-started"), ...runScoped, nodeId: z.string(), reason: z.string() }),
+  z.object({
+    type: z.literal("run-started"),
+    ...runScoped,
+    nodes: z.array(z.string()),
+    seed: z.number(),
+  }),
+  z.object({
+    type: z.literal("node-started"),
+    ...runScoped,
+    nodeId: z.string(),
+    reason: z.string(),
+  }),
   z.object({
     type: z.literal("node-cached"),
     ...runScoped,
@@ -188,7 +203,12 @@ export const zServerMessage = z.discriminatedUnion("type", [
   }),
   z.object({ type: z.literal("run-finished"), ...runScoped, report: z.unknown() }),
   z.object({ type: z.literal("run-failed"), ...runScoped, error: zWireError, report: z.unknown() }),
-  z.object({ type: z.literal("subscribed"), replyTo, runId: z.string(), lastSeq: z.number().int() }),
+  z.object({
+    type: z.literal("subscribed"),
+    replyTo,
+    runId: z.string(),
+    lastSeq: z.number().int(),
+  }),
   z.object({ type: z.literal("graph-saved"), replyTo, name: z.string() }),
   z.object({
     type: z.literal("graph-list"),
