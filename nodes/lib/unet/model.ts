@@ -221,19 +221,15 @@ export function convBnReluTrain(
             dataFormat: "NHWC",
             dimRoundingMode: undefined,
           };
-          const dW = tf
-            .engine()
-            .runKernel("Conv2DBackpropFilter", { x: sx, dy: dy2 }, {
-              ...conv,
-              filterShape: sw.shape,
-            } as unknown as tf.NamedAttrMap) as tf.Tensor;
+          const dW = tf.engine().runKernel("Conv2DBackpropFilter", { x: sx, dy: dy2 }, {
+            ...conv,
+            filterShape: sw.shape,
+          } as unknown as tf.NamedAttrMap) as tf.Tensor;
           const dx = needDx
-            ? (tf
-                .engine()
-                .runKernel("Conv2DBackpropInput", { dy: dy2, filter: sw }, {
-                  ...conv,
-                  inputShape: sx.shape,
-                } as unknown as tf.NamedAttrMap) as tf.Tensor)
+            ? (tf.engine().runKernel("Conv2DBackpropInput", { dy: dy2, filter: sw }, {
+                ...conv,
+                inputShape: sx.shape,
+              } as unknown as tf.NamedAttrMap) as tf.Tensor)
             : tf.zeros(sx.shape);
           return [dx, dW, tf.sum(dy2, [0, 1, 2]), dGamma, dBeta];
         }),

@@ -1,8 +1,14 @@
 /**
- * Training presets. Seconds per step are measured on this project's reference machine
- * (2 cores, wasm backend, one thread, batch 8 unless noted) by `npm run bench -- train`;
- * the machine is shared, so expect ±20%. The reference PyTorch run needs 12.5 s/step at
- * 128x128 and 45.3 s/step at 256x256 for width 128.
+ * Training presets. Seconds per step were measured by `npm run bench -- train` on a 2-core
+ * AMD EPYC shared with other jobs (load average 2-9 during the runs, so the spread is up to 2x):
+ * wasm backend, one thread, batch 8.
+ *   width 16, 128 px: 4.2-5.0 s quiet, 10.9 s under load; inference 180 ms/image
+ *   width 32, 128 px: 13.0 s quiet, 18.1 s under load; inference 390 ms/image
+ *   width 16, 256 px: 25.9 s under load
+ *   width 64, 128 px: ~69 s (one step, under load)
+ *   width >= 32 at 256 px and width 128 at 128 px exceed the wasm backend's 4 GiB heap at
+ *   batch 8, so the paper preset needs a native backend (tfjs-node) - the reference PyTorch run
+ *   takes 12.5 s/step (128 px) and 45.3 s/step (256 px) at width 128.
  */
 export interface TrainPreset {
   name: string;
@@ -23,7 +29,7 @@ export const PRESETS: Record<"tiny" | "cpu-fast" | "cpu" | "paper", TrainPreset>
     width: 4,
     batchSize: 2,
     epochs: 2,
-    secondsPerStep: null,
+    secondsPerStep: 0.9,
     note: "tests only; a few steps",
   },
   "cpu-fast": {
@@ -32,7 +38,7 @@ export const PRESETS: Record<"tiny" | "cpu-fast" | "cpu" | "paper", TrainPreset>
     width: 16,
     batchSize: 8,
     epochs: 100,
-    secondsPerStep: null,
+    secondsPerStep: 5,
     note: "quick CPU model",
   },
   cpu: {
@@ -41,7 +47,7 @@ export const PRESETS: Record<"tiny" | "cpu-fast" | "cpu" | "paper", TrainPreset>
     width: 32,
     batchSize: 8,
     epochs: 200,
-    secondsPerStep: null,
+    secondsPerStep: 13,
     note: "better CPU model",
   },
   paper: {
@@ -51,7 +57,7 @@ export const PRESETS: Record<"tiny" | "cpu-fast" | "cpu" | "paper", TrainPreset>
     batchSize: 8,
     epochs: 800,
     secondsPerStep: null,
-    note: "reference setting (EDGREC.md §4-5); days on a CPU",
+    note: "reference setting (EDGREC.md §4-5); does not fit the wasm heap, needs tfjs-node",
   },
 };
 
