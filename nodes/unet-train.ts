@@ -21,10 +21,10 @@ import { createRng, mixSeed } from "./sdk/rng.ts";
 
 export const trainParams = z.object({
   preset: z
-    .enum(["tiny", "cpu-fast", "cpu", "paper"])
+    .enum(["tiny", "demo", "cpu-fast", "cpu", "paper"])
     .default("cpu-fast")
     .describe(
-      "tiny: tests; cpu-fast: width 16, minutes on a CPU; cpu: width 32; paper: width 128, 800 epochs (the reference, GPU days)",
+      "tiny: tests; demo: 64 px, width 8, the demo data in minutes; cpu-fast: 128 px, width 16; cpu: 128 px, width 32; paper: 256 px, width 128, 800 epochs (the reference; needs a native backend)",
     ),
   width: z
     .number()

@@ -107,7 +107,7 @@ function defaultGraph(colorMode = "corrected"): Builder {
   b.node(
     "data",
     "edgrec.dataset",
-    { path: "@demo", size: 128, validationFraction: 0.1 },
+    { path: "@demo", size: 64, validationFraction: 0.1 },
     0,
     ROW * 2,
     "Dataset",
@@ -118,7 +118,7 @@ function defaultGraph(colorMode = "corrected"): Builder {
     .node(
       "train",
       "edgrec.unet-train",
-      { preset: "cpu-fast", maxMinutes: 0 },
+      { preset: "demo", maxMinutes: 0 },
       COL * 4,
       0,
       "U-Net train",
@@ -160,7 +160,7 @@ function defaultGraph(colorMode = "corrected"): Builder {
 function inspectGraph(): Graph {
   const b = new Builder();
   b.node("model", "edgrec.load-model", { path: "out/model" }, 0, 0, "Trained model")
-    .node("images", "edgrec.images", { path: "", size: 128 }, 0, ROW * 2, "New images")
+    .node("images", "edgrec.images", { path: "", size: 64 }, 0, ROW * 2, "New images")
     .node("gray", "edgrec.grayscale", {}, COL, ROW * 2)
     .node("edge", "edgrec.morph-edge", {}, COL * 2, ROW * 2)
     .node("infer", "edgrec.unet-infer", {}, COL * 3, ROW * 2)
@@ -236,7 +236,7 @@ function deae(): Builder {
 const out: Record<string, Graph> = {
   "edgrec.json": defaultGraph().graph(
     "edgrec",
-    "The full EdgRec method: corrupted training images -> grayscale -> morphological edge -> U-Net trained to rebuild the clean colour image; test images scored by LAB colour difference + MSGMS, image score = map maximum, metrics, TIFF maps, overlays, and the model with a threshold calibrated on held-out normal images. Change data.path (or --data), train.preset and the seed first.",
+    "The full EdgRec method: corrupted training images -> grayscale -> morphological edge -> U-Net trained to rebuild the clean colour image; test images scored by LAB colour difference + MSGMS, image score = map maximum, metrics, TIFF maps, overlays, and the model with a threshold calibrated on held-out normal images. Defaults suit the built-in demo data (64 px, preset demo: a few minutes); for a real category set data.path (or --data), data.size 128 and train.preset cpu-fast or cpu, and the seed.",
   ),
   "edgrec-reference.json": defaultGraph("reference")
     .set("test_color", { mode: "reference" })

@@ -22,7 +22,7 @@ export interface TrainPreset {
   note: string;
 }
 
-export const PRESETS: Record<"tiny" | "cpu-fast" | "cpu" | "paper", TrainPreset> = {
+export const PRESETS: Record<"tiny" | "demo" | "cpu-fast" | "cpu" | "paper", TrainPreset> = {
   tiny: {
     name: "tiny",
     imageSize: 32,
@@ -31,6 +31,15 @@ export const PRESETS: Record<"tiny" | "cpu-fast" | "cpu" | "paper", TrainPreset>
     epochs: 2,
     secondsPerStep: 0.9,
     note: "tests only; a few steps",
+  },
+  demo: {
+    name: "demo",
+    imageSize: 64,
+    width: 8,
+    batchSize: 8,
+    epochs: 40,
+    secondsPerStep: 0.55,
+    note: "the built-in demo data in a few minutes (0.55 s/step measured on an idle machine)",
   },
   "cpu-fast": {
     name: "cpu-fast",
