@@ -4,6 +4,7 @@
  */
 import colorDiff from "./color-diff.ts";
 import corrupt from "./corrupt.ts";
+import corruptionGallery from "./corruption-gallery.ts";
 import dataset from "./dataset.ts";
 import errorMap from "./error-maps.ts";
 import exportMaps from "./export-maps.ts";
@@ -31,6 +32,7 @@ export const BUILTIN_NODES: { def: NodeDefinition; file: string }[] = [
   { def: morphEdge, file: "nodes/morph-edge.ts" },
   { def: resize, file: "nodes/resize.ts" },
   { def: corrupt, file: "nodes/corrupt.ts" },
+  { def: corruptionGallery, file: "nodes/corruption-gallery.ts" },
   { def: unetTrain, file: "nodes/unet-train.ts" },
   { def: unetInfer, file: "nodes/unet-infer.ts" },
   { def: loadModel, file: "nodes/load-model.ts" },
