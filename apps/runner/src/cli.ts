@@ -21,7 +21,8 @@ const USAGE = `usage:
                    [--seed N] [--target NODE ...] [--plugins DIR ...] [--json]
   edgrec validate GRAPH [--data DIR] [--plugins DIR ...] [--json]
   edgrec nodes [--plugins DIR ...] [--json]
-  edgrec serve [--host H] [--port P] [--token T] [--data DIR] [--demo] [--plugins DIR ...]
+  edgrec serve [--host H] [--port P] [--token T] [--data DIR] [--demo] [--concurrency N]
+               [--plugins DIR ...]
 
 backends: auto (default: fastest that loads), wasm, cpu, tensorflow, tensorflow-gpu`;
 
@@ -155,6 +156,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         token: { type: "string" },
         demo: { type: "boolean" },
         cache: { type: "string" },
+        concurrency: { type: "string" },
       },
     });
     const config = readConfig();
@@ -170,7 +172,14 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
 
     if (command === "serve") {
       const { serveCommand } = await import("./server/serve.ts");
-      return await serveCommand({ ...values, pluginDirs, dataRoots }, io);
+      let concurrency: number | undefined;
+      if (values.concurrency !== undefined) {
+        concurrency = Number(values.concurrency);
+        if (!Number.isInteger(concurrency) || concurrency < 1) {
+          throw usage(`--concurrency must be a whole number >= 1, got ${values.concurrency}`);
+        }
+      }
+      return await serveCommand({ ...values, concurrency, pluginDirs, dataRoots }, io);
     }
 
     const rt = await createRuntime({

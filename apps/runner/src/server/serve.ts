@@ -10,7 +10,7 @@ export interface ServeOptions {
   cache?: string;
   pluginDirs: string[];
   dataRoots: string[];
-  /** Runs at once (not a CLI flag yet; EDGREC_CONCURRENCY sets it). */
+  /** Runs at once (--concurrency, or EDGREC_CONCURRENCY); default 1. */
   concurrency?: number;
 }
 
