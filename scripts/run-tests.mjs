@@ -29,9 +29,15 @@ if (files.length === 0) {
   console.error("no test files found");
   process.exit(1);
 }
+let env = process.env;
+if (files.some((f) => f.startsWith("test/e2e/"))) {
+  const build = spawnSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "inherit" });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+  env = { ...env, EDGREC_EDITOR_BUILT: "1" };
+}
 const r = spawnSync(
   process.execPath,
   ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=900000", ...files],
-  { cwd: root, stdio: "inherit" },
+  { cwd: root, stdio: "inherit", env },
 );
 process.exit(r.status ?? 1);

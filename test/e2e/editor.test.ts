@@ -4,20 +4,24 @@
  * seconds on any machine. Skips, saying why, when /usr/bin/chromium is absent.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type Browser, chromium, type Locator, type Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { type Graph, parseGraph, serializeGraph } from "../../apps/runner/src/graph/schema.ts";
+import {
+  buildEditor,
+  chromiumSkip,
+  launchBrowser,
+  ROOT,
+  startServe,
+  stopServe,
+} from "./_harness.ts";
 
-const ROOT = resolve(import.meta.dirname, "../..");
-const CHROMIUM = "/usr/bin/chromium";
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `${CHROMIUM} is missing: install it with apt-get install -y chromium to run editor tests`;
+const skip = chromiumSkip("editor tests");
 
 let server: ChildProcess | undefined;
 let browser: Browser | undefined;
@@ -25,45 +29,6 @@ let page: Page;
 let baseUrl = "";
 let cacheDir = "";
 const pageErrors: string[] = [];
-
-/** Starts `edgrec serve` on a free port and resolves with its URL from the first line. */
-async function startServer(): Promise<string> {
-  const child = spawn(
-    process.execPath,
-    [
-      "bin/edgrec.js",
-      "serve",
-      "--port",
-      "0",
-      "--cache",
-      cacheDir,
-      "--plugins",
-      "test/fixtures/plugins/good",
-    ],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  server = child;
-  let out = "";
-  let err = "";
-  return new Promise((res, rej) => {
-    const timer = setTimeout(
-      () => rej(new Error(`edgrec serve did not start:\n${out}${err}`)),
-      30_000,
-    );
-    child.stderr?.on("data", (d) => {
-      err += d;
-    });
-    child.stdout?.on("data", (d) => {
-      out += d;
-      const m = /listening on (http:\/\/[^\s/]+)\//.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        res(m[1]);
-      }
-    });
-    child.on("exit", (code) => rej(new Error(`edgrec serve exited with ${code}:\n${out}${err}`)));
-  });
-}
 
 /** The graph in the editor, canonicalised the way the runner writes files. */
 async function editorGraph(): Promise<Graph> {
@@ -96,7 +61,7 @@ const port = (node: string, side: "in" | "out", name: string) =>
 
 describe("editor end to end", { skip }, () => {
   before(async () => {
-    execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "pipe" });
+    buildEditor();
     cacheDir = await mkdtemp(join(tmpdir(), "edgrec-e2e-"));
     await mkdir(join(cacheDir, "library"), { recursive: true });
     // The small test graph goes into the user library, so "Open" finds it.
@@ -104,20 +69,15 @@ describe("editor end to end", { skip }, () => {
       join(ROOT, "test/fixtures/graphs/simple.json"),
       join(cacheDir, "library/simple.json"),
     );
-    baseUrl = await startServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    const started = await startServe([
+      "--cache",
+      cacheDir,
+      "--plugins",
+      "test/fixtures/plugins/good",
+    ]);
+    baseUrl = started.url;
+    server = started.child;
+    browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.on("pageerror", (e) => pageErrors.push(e.message));
     page.setDefaultTimeout(15_000);
@@ -125,10 +85,7 @@ describe("editor end to end", { skip }, () => {
 
   after(async () => {
     await browser?.close();
-    if (server && server.exitCode === null) {
-      server.kill("SIGTERM");
-      await new Promise((r) => server?.once("exit", r));
-    }
+    await stopServe(server);
     if (cacheDir) await rm(cacheDir, { recursive: true, force: true });
   });
 

@@ -5,54 +5,21 @@
  * /usr/bin/chromium is absent.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { buildEditor, chromiumSkip, launchBrowser, startServe, stopServe } from "./_harness.ts";
 
-const ROOT = resolve(import.meta.dirname, "../..");
-const CHROMIUM = "/usr/bin/chromium";
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `${CHROMIUM} is missing: install it with apt-get install -y chromium to run workspace tests`;
+const skip = chromiumSkip("workspace tests");
 
 let server: ChildProcess | undefined;
 let browser: Browser | undefined;
 let page: Page;
 let cacheDir = "";
 const pageErrors: string[] = [];
-
-async function startServer(): Promise<string> {
-  const child = spawn(
-    process.execPath,
-    ["bin/edgrec.js", "serve", "--port", "0", "--cache", cacheDir, "--demo"],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  server = child;
-  let out = "";
-  let err = "";
-  return new Promise((res, rej) => {
-    const timer = setTimeout(
-      () => rej(new Error(`edgrec serve did not start:\n${out}${err}`)),
-      60_000,
-    );
-    child.stderr?.on("data", (d) => {
-      err += d;
-    });
-    child.stdout?.on("data", (d) => {
-      out += d;
-      const m = /listening on (http:\/\/[^\s/]+)\//.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        res(m[1]);
-      }
-    });
-    child.on("exit", (code) => rej(new Error(`edgrec serve exited with ${code}:\n${out}${err}`)));
-  });
-}
 
 /** Calls EditorController methods in the page. */
 async function setParam(node: string, name: string, value: unknown): Promise<void> {
@@ -97,13 +64,12 @@ const canvasDigest = (id: string) =>
 
 describe("evaluation workspace end to end", { skip }, () => {
   before(async () => {
-    execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "pipe" });
+    buildEditor();
     cacheDir = await mkdtemp(join(tmpdir(), "edgrec-ws-e2e-"));
-    const baseUrl = await startServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-    });
+    const started = await startServe(["--cache", cacheDir, "--demo"], 60_000);
+    const baseUrl = started.url;
+    server = started.child;
+    browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     page.on("pageerror", (e) => pageErrors.push(e.message));
     page.setDefaultTimeout(30_000);
@@ -123,10 +89,7 @@ describe("evaluation workspace end to end", { skip }, () => {
 
   after(async () => {
     await browser?.close();
-    if (server && server.exitCode === null) {
-      server.kill("SIGTERM");
-      await new Promise((r) => server?.once("exit", r));
-    }
+    await stopServe(server);
     if (cacheDir) await rm(cacheDir, { recursive: true, force: true });
   });
 
