@@ -115,7 +115,7 @@ describe("load", () => {
         await new Promise((ok) => setTimeout(ok, 250));
       }
     });
-    const ends = clients.map((c, i) => c.waitForRunEnd(runIds[i % RUNS], 60_000));
+    const ends = clients.map((c, i) => c.waitForRunEnd(runIds[i % RUNS], 240_000));
     await Promise.all(ends);
     stop = true;
     await Promise.all(chatter);
