@@ -23,7 +23,9 @@ function walk(dir, out = []) {
 }
 
 const dirs = only ? [only] : e2eOnly ? ["test/e2e"] : ["nodes", "apps", "test"];
-let files = dirs.flatMap((d) => walk(join(root, d))).sort();
+let files = dirs
+  .flatMap((d) => (statSync(join(root, d)).isFile() ? [d] : walk(join(root, d))))
+  .sort();
 if (!e2eOnly && !only) files = files.filter((f) => !f.startsWith("test/fixtures/"));
 if (files.length === 0) {
   console.error("no test files found");

@@ -6,12 +6,19 @@
  */
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
-import { buildEditor, chromiumSkip, launchBrowser, startServe, stopServe } from "./_harness.ts";
+import {
+  buildEditor,
+  chromiumSkip,
+  launchBrowser,
+  ROOT,
+  startServe,
+  stopServe,
+} from "./_harness.ts";
 
 const skip = chromiumSkip("workspace tests");
 
@@ -159,6 +166,9 @@ describe("evaluation workspace end to end", { skip }, () => {
     assert.notEqual(await canvasDigest("ws-heat"), before.heat, "heat map repainted");
     const paintMs = Number(await page.getByTestId("ws-heat").getAttribute("data-paint-ms"));
     assert.ok(paintMs >= 0);
+    // For a person to look at (not committed).
+    await mkdir(join(ROOT, "test-results"), { recursive: true });
+    await page.screenshot({ path: join(ROOT, "test-results/workspace.png") });
   });
 
   test("compares a second run (new filter sizes) against the pinned weighting", async () => {

@@ -148,14 +148,22 @@ export class EditorController {
 
   openDialog(dialog: AppStatus["dialog"]): void {
     this.status.set({ dialog });
-    if (dialog === "open" || dialog === "new") this.refreshLibrary().catch(() => {});
+    if (dialog === "open" || dialog === "new") {
+      // One retry: right after a reload the socket may still be saying hello.
+      this.refreshLibrary()
+        .catch(() => new Promise((r) => setTimeout(r, 500)).then(() => this.refreshLibrary()))
+        .catch((err) =>
+          this.notify("error", `Cannot list the graph library: ${(err as Error).message}`),
+        );
+    }
   }
 
   // ---- documents -------------------------------------------------------------------------
 
   async refreshLibrary(): Promise<void> {
     const list = await this.client.request({ type: "list-graphs" });
-    if (list.type === "graph-list") this.status.set({ library: list.graphs });
+    if (list.type !== "graph-list") throw new Error(`unexpected answer ${list.type}`);
+    this.status.set({ library: list.graphs });
   }
 
   private setDocument(graph: Graph, libraryName: string | null): void {
