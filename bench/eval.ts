@@ -5,7 +5,6 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import sharp from "sharp";
 import { auProExact, auProThresholds, sortPixelScores } from "../nodes/lib/eval/aupro.ts";
 import { toGray } from "../nodes/lib/eval/color.ts";
 import { colorDiff } from "../nodes/lib/eval/colordiff.ts";
@@ -18,20 +17,11 @@ import { pixelMetrics } from "../nodes/lib/eval/pixel-metrics.ts";
 import { imageScore } from "../nodes/lib/eval/score.ts";
 import type { FloatImage, ScoreMap } from "../nodes/sdk/image.ts";
 import { createRng } from "../nodes/sdk/rng.ts";
+import { BOTTLE, loadFloat } from "./_data.ts";
 import { machineLine, printTable } from "./_table.ts";
 
-const ROOT = "/work/shared/data/mvtec-mini/bottle";
+const ROOT = BOTTLE;
 const SIZE = 256;
-
-async function loadFloat(path: string, channels: 1 | 3): Promise<FloatImage> {
-  let pipe = sharp(path).resize(SIZE, SIZE, { fit: "fill", kernel: "linear" });
-  pipe = channels === 1 ? pipe.grayscale() : pipe.removeAlpha();
-  const { data, info } = await pipe.raw().toBuffer({ resolveWithObject: true });
-  const out = new Float32Array(SIZE * SIZE * channels);
-  for (let i = 0; i < out.length; i++)
-    out[i] = data[((i / channels) | 0) * info.channels + (i % channels)] / 255;
-  return { width: SIZE, height: SIZE, channels, data: out };
-}
 
 interface Sample {
   orig: FloatImage;

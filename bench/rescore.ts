@@ -8,7 +8,6 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import sharp from "sharp";
 import { combinedRange, paintHeatmap } from "../apps/editor/src/logic/heatmap.ts";
 import { allocBuffers, buffersBytes, rescore } from "../apps/runner/src/eval-session/rescore.ts";
 import { buildSplit, type SplitSample, splitBytes } from "../apps/runner/src/eval-session/split.ts";
@@ -18,20 +17,11 @@ import { meanFilter } from "../nodes/lib/eval/filters.ts";
 import { structureMap } from "../nodes/lib/eval/msgms.ts";
 import { pixelMetrics } from "../nodes/lib/eval/pixel-metrics.ts";
 import type { FloatImage, ScoreMap } from "../nodes/sdk/image.ts";
+import { BOTTLE, loadFloat } from "./_data.ts";
 import { machineLine, printTable } from "./_table.ts";
 
-const ROOT = "/work/shared/data/mvtec-mini/bottle";
+const ROOT = BOTTLE;
 const SIZE = 256;
-
-async function loadFloat(path: string, channels: 1 | 3): Promise<FloatImage> {
-  let pipe = sharp(path).resize(SIZE, SIZE, { fit: "fill", kernel: "linear" });
-  pipe = channels === 1 ? pipe.grayscale() : pipe.removeAlpha();
-  const { data, info } = await pipe.raw().toBuffer({ resolveWithObject: true });
-  const out = new Float32Array(SIZE * SIZE * channels);
-  for (let i = 0; i < out.length; i++)
-    out[i] = data[((i / channels) | 0) * info.channels + (i % channels)] / 255;
-  return { width: SIZE, height: SIZE, channels, data: out };
-}
 
 /** Blurred copy per channel with the existing mean filter (reflect-101 border). */
 function blurred(img: FloatImage): FloatImage {

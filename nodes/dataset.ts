@@ -11,6 +11,7 @@ import { decodeImage, decodeMask } from "./lib/data/decode.ts";
 import { ensureDemoData } from "./lib/data/demo.ts";
 import { type DatasetIndex, type SampleRef, scanDataset } from "./lib/data/layouts.ts";
 import { resizeImage } from "./lib/data/resize.ts";
+import { pixelLimitParam, workingSizeParam } from "./lib/params.ts";
 import { dataError } from "./sdk/errors.ts";
 import type { FloatImage } from "./sdk/image.ts";
 import { defineNode, type SampleInfo, type TaskContext } from "./sdk/node.ts";
@@ -29,16 +30,10 @@ export const datasetParams = z.object({
     .enum(["auto", "mvtec", "mvtec3d", "folders", "files"])
     .default("auto")
     .describe("Folder layout; auto detects it"),
-  size: z
-    .number()
-    .int()
-    .min(16)
-    .max(1024)
-    .default(256)
-    .describe(
-      "Working size in pixels (square). Images and masks are resized bilinearly (OpenCV INTER_LINEAR)",
-    )
-    .meta({ unit: "px" }),
+  size: workingSizeParam(
+    256,
+    "Working size in pixels (square). Images and masks are resized bilinearly (OpenCV INTER_LINEAR)",
+  ),
   maxTrain: z
     .number()
     .int()
@@ -71,13 +66,7 @@ export const datasetParams = z.object({
     .describe(
       "On an unreadable image: stop the run (default) or skip it and list it in the report",
     ),
-  pixelLimit: z
-    .number()
-    .int()
-    .min(1)
-    .max(1e9)
-    .default(25_000_000)
-    .describe("Refuse images with more pixels than this before decoding them"),
+  pixelLimit: pixelLimitParam,
 });
 type Params = z.infer<typeof datasetParams>;
 

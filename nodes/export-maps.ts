@@ -9,6 +9,7 @@ import { writeFileAtomic } from "../apps/runner/src/atomic.ts";
 import { encodePng } from "./lib/data/decode.ts";
 import { heatmapOverlay } from "./lib/eval/heatmap.ts";
 import { encodeFloatTiff } from "./lib/eval/tiff.ts";
+import { outFolderParam } from "./lib/params.ts";
 import type { FloatImage, ScoreMap } from "./sdk/image.ts";
 import { defineNode, type SampleStream } from "./sdk/node.ts";
 import type { ReportValue } from "./sdk/values.ts";
@@ -36,11 +37,7 @@ export default defineNode({
   },
   outputs: { report: { type: "Report" } },
   params: z.object({
-    folder: z
-      .string()
-      .regex(/^[A-Za-z0-9_.-]+$/, "a plain folder name")
-      .default("maps")
-      .describe("Subfolder of the run's out folder"),
+    folder: outFolderParam("maps"),
     tiff: z.boolean().default(true).describe("Write float32 TIFF score maps"),
     overlays: z
       .boolean()

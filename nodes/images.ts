@@ -10,6 +10,7 @@ import { z } from "zod";
 import { decodeImage } from "./lib/data/decode.ts";
 import { isImageFile } from "./lib/data/layouts.ts";
 import { resizeImage } from "./lib/data/resize.ts";
+import { pixelLimitParam, workingSizeParam } from "./lib/params.ts";
 import { dataError } from "./sdk/errors.ts";
 import { defineNode, type SampleInfo } from "./sdk/node.ts";
 
@@ -37,21 +38,8 @@ export default defineNode({
   outputs: { image: { type: "Image" } },
   params: z.object({
     path: z.string().default("").describe("Folder of images or one image file"),
-    size: z
-      .number()
-      .int()
-      .min(16)
-      .max(1024)
-      .default(256)
-      .describe("Working size (must match the model)")
-      .meta({ unit: "px" }),
-    pixelLimit: z
-      .number()
-      .int()
-      .min(1)
-      .max(1e9)
-      .default(25_000_000)
-      .describe("Refuse images with more pixels than this before decoding them"),
+    size: workingSizeParam(256, "Working size (must match the model)"),
+    pixelLimit: pixelLimitParam,
   }),
   paths: { path: "data" },
   async fingerprint(params, ctx) {

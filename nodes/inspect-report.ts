@@ -10,6 +10,7 @@ import { writeFileAtomic } from "../apps/runner/src/atomic.ts";
 import { topKMean } from "./image-score.ts";
 import { encodePng } from "./lib/data/decode.ts";
 import { heatmapOverlay } from "./lib/eval/heatmap.ts";
+import { outFolderParam } from "./lib/params.ts";
 import { dataError, toErrorInfo } from "./sdk/errors.ts";
 import type { FloatImage, ScoreMap } from "./sdk/image.ts";
 import { defineNode, type SampleStream } from "./sdk/node.ts";
@@ -46,11 +47,7 @@ export default defineNode({
   },
   outputs: { report: { type: "Report" } },
   params: z.object({
-    folder: z
-      .string()
-      .regex(/^[A-Za-z0-9_.-]+$/, "a plain folder name")
-      .default("inspection")
-      .describe("Subfolder of the run's out folder"),
+    folder: outFolderParam("inspection"),
     scoreMethod: z
       .enum(["max", "top-k-mean"])
       .default("max")

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { writeFileAtomic } from "../apps/runner/src/atomic.ts";
 import type { ModelHandle } from "./lib/model/handle.ts";
+import { outFolderParam } from "./lib/params.ts";
 import { saveModel } from "./lib/unet/checkpoint.ts";
 import { getFlatState } from "./lib/unet/model.ts";
 import { defineNode } from "./sdk/node.ts";
@@ -23,11 +24,7 @@ export default defineNode({
   },
   outputs: { report: { type: "Report" } },
   params: z.object({
-    folder: z
-      .string()
-      .regex(/^[A-Za-z0-9_.-]+$/, "a plain folder name")
-      .default("model")
-      .describe("Subfolder of the run's out folder"),
+    folder: outFolderParam("model"),
   }),
   async run(inputs, params, ctx) {
     const h = inputs.model as ModelHandle;
