@@ -165,7 +165,7 @@ describe("load", () => {
     process.stderr.write(
       `load (2 shared cores, timings noisy):\n${rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`).join("\n")}\n`,
     );
+    // Timings are reported, not asserted: tests check correctness (benchmarks measure).
     await Promise.all(clients.map((c) => c.close()));
-    assert.ok(wallS < 40, `took ${wallS} s`);
   });
 });

@@ -125,7 +125,9 @@ export class EditorController {
       return;
     }
     const has = this.status.get().library.some((g) => g.name === DEFAULT_GRAPH);
-    if (has) await this.openLibrary(DEFAULT_GRAPH);
+    // The user may open a dialog or another graph while the default one is on its way: the
+    // default must then neither close that dialog nor replace that graph.
+    if (has) await this.openLibrary(DEFAULT_GRAPH, { closeDialog: false, onlyIfUntouched: true });
     else {
       this.graph.load(emptyGraph(), null);
       this.loads.set({ count: this.loads.get().count + 1 });
@@ -179,12 +181,17 @@ export class EditorController {
     this.status.set({ recent });
   }
 
-  async openLibrary(name: string): Promise<void> {
+  async openLibrary(
+    name: string,
+    options: { closeDialog?: boolean; onlyIfUntouched?: boolean } = {},
+  ): Promise<void> {
+    const loadsBefore = this.loads.get().count;
     try {
       const reply = await this.client.request({ type: "load-graph", name });
       if (reply.type !== "graph") throw new Error(`expected a graph, got ${reply.type}`);
+      if (options.onlyIfUntouched && this.loads.get().count !== loadsBefore) return;
       this.setDocument(parseGraph(reply.graph, `library graph "${name}"`), name);
-      this.status.set({ dialog: null });
+      if (options.closeDialog !== false) this.status.set({ dialog: null });
     } catch (err) {
       this.notify("error", `Cannot open "${name}": ${(err as Error).message}`);
     }
