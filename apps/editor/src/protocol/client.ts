@@ -22,7 +22,7 @@ export interface EvalFrame {
   body: Uint8Array;
 }
 
-type Pending = { resolve: (m: ServerMessage) => void; reject: (e: Error) => void };
+type Pending<T> = { resolve: (value: T) => void; reject: (e: Error) => void };
 
 /** Distributive Omit so each union member keeps its own fields. */
 type WithoutId<T> = T extends unknown ? Omit<T, "id"> : never;
@@ -30,11 +30,8 @@ type WithoutId<T> = T extends unknown ? Omit<T, "id"> : never;
 export class RunnerClient {
   private ws: WebSocket | null = null;
   private seq = 0;
-  private readonly pending = new Map<string, Pending>();
-  private readonly pendingFrames = new Map<
-    string,
-    { resolve: (f: EvalFrame) => void; reject: (e: Error) => void }
-  >();
+  private readonly pending = new Map<string, Pending<ServerMessage>>();
+  private readonly pendingFrames = new Map<string, Pending<EvalFrame>>();
   private readonly messageListeners = new Set<MessageListener>();
   private readonly previewListeners = new Set<PreviewListener>();
   private readonly closeListeners = new Set<(reason: string) => void>();
@@ -94,29 +91,7 @@ export class RunnerClient {
 
   /** Sends and waits for the reply; an `error` reply rejects with the runner's message. */
   request(msg: WithoutId<ClientMessage>, timeoutMs = 30_000): Promise<ServerMessage> {
-    return new Promise((resolve, reject) => {
-      let id: string;
-      try {
-        id = this.send(msg);
-      } catch (err) {
-        reject(err as Error);
-        return;
-      }
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new Error(`the runner did not answer "${msg.type}" within ${timeoutMs / 1000} s`));
-      }, timeoutMs);
-      this.pending.set(id, {
-        resolve: (m) => {
-          clearTimeout(timer);
-          resolve(m);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      });
-    });
+    return this.awaitReply(this.pending, msg, timeoutMs);
   }
 
   /**
@@ -124,6 +99,14 @@ export class RunnerClient {
    * reply rejects with the runner's message.
    */
   requestFrame(msg: WithoutId<ClientMessage>, timeoutMs = 60_000): Promise<EvalFrame> {
+    return this.awaitReply(this.pendingFrames, msg, timeoutMs);
+  }
+
+  private awaitReply<T>(
+    pending: Map<string, Pending<T>>,
+    msg: WithoutId<ClientMessage>,
+    timeoutMs: number,
+  ): Promise<T> {
     return new Promise((resolve, reject) => {
       let id: string;
       try {
@@ -133,13 +116,13 @@ export class RunnerClient {
         return;
       }
       const timer = setTimeout(() => {
-        this.pendingFrames.delete(id);
+        pending.delete(id);
         reject(new Error(`the runner did not answer "${msg.type}" within ${timeoutMs / 1000} s`));
       }, timeoutMs);
-      this.pendingFrames.set(id, {
-        resolve: (f) => {
+      pending.set(id, {
+        resolve: (value) => {
           clearTimeout(timer);
-          resolve(f);
+          resolve(value);
         },
         reject: (e) => {
           clearTimeout(timer);

@@ -105,24 +105,23 @@ export class GraphStore {
   }
 
   undo(): string | null {
-    const step = this.past.pop();
-    if (!step) return null;
-    this.future.push(step);
-    const graph = applyPatches(this.state.graph, step.inverse);
-    this.set({
-      graph,
-      revision: this.state.revision + 1,
-      dirty: true,
-      ...this.pruneSelection(graph),
-    });
-    return step.label;
+    return this.travel(this.past, this.future, "inverse");
   }
 
   redo(): string | null {
-    const step = this.future.pop();
+    return this.travel(this.future, this.past, "patches");
+  }
+
+  /** Moves one history step from `from` to `to`, applying its patches in that direction. */
+  private travel(
+    from: HistoryStep[],
+    to: HistoryStep[],
+    direction: "inverse" | "patches",
+  ): string | null {
+    const step = from.pop();
     if (!step) return null;
-    this.past.push(step);
-    const graph = applyPatches(this.state.graph, step.patches);
+    to.push(step);
+    const graph = applyPatches(this.state.graph, step[direction]);
     this.set({
       graph,
       revision: this.state.revision + 1,
