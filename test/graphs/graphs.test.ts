@@ -131,6 +131,57 @@ describe("saved graphs", () => {
     assert.equal(after.summary.failedToInspect, 1);
   });
 
+  test("the runner's inspection endpoint scores posted images with the saved inspection graph", async () => {
+    const { rt, tmp } = await runtime();
+    const trained = await rt.engine.run({ graph: tiny(load("edgrec.json")), outDir: tmp });
+    assertOk(trained.report);
+    const { mkdirSync, writeFileSync } = await import("node:fs");
+    const { startServer } = await import("../../apps/runner/src/server/server.ts");
+    const pino = (await import("pino")).default;
+    // The user library holds the production graph pointed at this model, at the tiny size.
+    const library = join(tmp, "library");
+    mkdirSync(library);
+    const g = tiny(load("edgrec-inspect.json"));
+    g.name = "line-3";
+    g.nodes.find((n) => n.id === "model")!.params.path = join(tmp, "model");
+    const { serializeGraph } = await import("../../apps/runner/src/graph/schema.ts");
+    writeFileSync(join(library, "line-3.json"), serializeGraph(g));
+    const server = await startServer({
+      port: 0,
+      cacheDir: join(tmp, "server-cache"),
+      libraryDir: library,
+      outDir: tmp,
+      dataRoots: [PROJECT_ROOT, tmp],
+      modelRoots: [tmp],
+      log: pino({ level: "silent" }),
+    });
+    try {
+      const demo = join(PROJECT_ROOT, "data/demo/demo_disc/test");
+      for (const file of ["good/000.png", "stain/000.png"]) {
+        const res = await fetch(`${server.url}/api/inspect/line-3?map=png`, {
+          method: "POST",
+          headers: { "content-type": "image/png" },
+          body: new Uint8Array(readFileSync(join(demo, file))),
+        });
+        assert.equal(res.status, 200, await res.clone().text());
+        const body = (await res.json()) as {
+          images: { score: number; decision: string; map?: string }[];
+          threshold: number;
+        };
+        assert.equal(body.images.length, 1);
+        assert.ok(Number.isFinite(body.images[0].score));
+        assert.ok(["pass", "fail"].includes(body.images[0].decision));
+        assert.equal(
+          body.images[0].decision,
+          body.images[0].score > body.threshold ? "fail" : "pass",
+        );
+        assert.ok(body.images[0].map, "anomaly map returned on request");
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
   test("the default graph runs on real MVTec bottle images (subset, tiny preset)", async (t) => {
     if (!existsSync(BOTTLE)) {
       t.skip(`real data not found at ${BOTTLE}: this check needs ../shared/data`);

@@ -99,7 +99,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunnerSe
     (await createRuntime({
       pluginDirs: options.pluginDirs,
       dataRoots: options.dataRoots,
-      modelRoots: options.modelRoots,
+      // Same as the CLI: models trained into the out folder load by "out/model".
+      modelRoots: options.modelRoots ?? [process.cwd(), outDir, join(cacheDir, "models")],
       outRoots: [outDir],
       cacheDir,
       log: log.child({ part: "engine" }),
