@@ -6,6 +6,7 @@
  *
  *   npm run bench -- quality [--data DIR] [--preset cpu-fast] [--width N] [--minutes 5,10,20,30]
  *                            [--textures DIR|procedural] [--size 128] [--seed 0] [--scales 2]
+ *                            [--processes 1|2]
  */
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -30,6 +31,7 @@ export default async function quality(argv: string[]): Promise<void> {
       seed: { type: "string", default: "0" },
       scales: { type: "string", default: "2" },
       cache: { type: "string" },
+      processes: { type: "string", default: "1" },
     },
   });
   const data = resolve(values.data);
@@ -67,6 +69,7 @@ export default async function quality(argv: string[]): Promise<void> {
             width: Number(values.width),
             maxMinutes: m,
             checkpointEvery: 100,
+            processes: Number(values.processes),
           });
         if (n.type === "edgrec.threshold") Object.assign(n.params, { mode: "fixed", value: 1 });
         if (n.type === "edgrec.msgms") Object.assign(n.params, { scales: Number(values.scales) });

@@ -12,6 +12,7 @@ import { writeFileAtomic } from "../apps/runner/src/atomic.ts";
 import { ensureBackend, type ModelHandle } from "./lib/model/handle.ts";
 import { loadModel, saveModel } from "./lib/unet/checkpoint.ts";
 import { assertTrainingFits } from "./lib/unet/memory.ts";
+import { GradientPartner, splitBatch } from "./lib/unet/parallel.ts";
 import { PRESETS } from "./lib/unet/presets.ts";
 import { Trainer, type TrainerSnapshot } from "./lib/unet/train.ts";
 import { dataError } from "./sdk/errors.ts";
@@ -49,6 +50,15 @@ export const trainParams = z.object({
     .describe("Stop after this much training wall time and keep the model (0 = no limit)")
     .meta({ unit: "min" }),
   learningRate: z.number().min(1e-7).max(1).default(1e-4).describe("Adam learning rate"),
+  processes: z
+    .number()
+    .int()
+    .min(1)
+    .max(2)
+    .default(1)
+    .describe(
+      "2 = data-parallel over two processes, each computing half of every batch (uses both cores with the wasm backend). BatchNorm then normalises each half with its own statistics, so losses differ slightly from 1 process",
+    ),
   checkpointEvery: z
     .number()
     .int()
@@ -273,6 +283,10 @@ export default defineNode({
     let windowStart = performance.now();
     let windowImages = 0;
     let stoppedBy = "all epochs done";
+    const partner =
+      params.processes === 2 && backend.name !== "tensorflow"
+        ? await GradientPartner.start(trainer, backend.name)
+        : undefined;
     try {
       while (trainer.steps < totalSteps) {
         if (ctx.signal.aborted) {
@@ -300,7 +314,12 @@ export default defineNode({
           edgeBatch.set(e.data, j * w * h);
           targetBatch.set(t.data, j * w * h * 3);
         }
-        const r = trainer.step({ edge: edgeBatch, target: targetBatch });
+        let r: { loss: number; l2: number; ssim: number };
+        if (partner && idx.length > 1) {
+          const [mine, theirs] = splitBatch({ edge: edgeBatch, target: targetBatch }, idx.length);
+          const { result } = await partner.submit(trainer, theirs, theirs.count);
+          r = await trainer.stepShared(mine, result);
+        } else r = trainer.step({ edge: edgeBatch, target: targetBatch });
         lossCurve.push(r.loss);
         const ms = performance.now() - t0;
         trainedMs += ms;
@@ -339,6 +358,8 @@ export default defineNode({
     } catch (err) {
       trainer.dispose();
       throw err;
+    } finally {
+      partner?.close();
     }
     ctx.record("training", {
       steps: trainer.steps,

@@ -48,6 +48,20 @@ export interface TrainerSnapshot {
   adamV: Float32Array;
 }
 
+/** Gradients of one share of a batch, computed by a partner process. */
+export interface PartnerGradients {
+  /** Flat, in trainable-variable order. */
+  grads: Float32Array;
+  l2: number;
+  ssim: number;
+  /** Images in the share. */
+  count: number;
+}
+
+function batchSize(b: { edge: Float32Array }, o: { imageWidth: number; imageHeight: number }) {
+  return b.edge.length / (o.imageWidth * o.imageHeight);
+}
+
 export const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8 } as const;
 
 /**
@@ -103,14 +117,12 @@ export class Trainer {
     return tf.tensor4d(edge, [edge.length / per, h, w, channels]);
   }
 
-  /**
-   * One optimiser step on a batch. `edge` is N·H·W (NHWC, 1 channel), `target` N·H·W·3 RGB.
-   * Returns the batch loss before the update.
-   */
-  step(batch: { edge: Float32Array; target: Float32Array }): StepResult {
-    const lr = this.currentLearningRate();
-    const t = this.stepCount + 1;
-    const out = tf.tidy(() => {
+  /** Loss parts and gradients (kept tensors, trainable order) on a batch; BN stats applied if asked. */
+  private lossAndGradients(
+    batch: { edge: Float32Array; target: Float32Array },
+    applyStats: boolean,
+  ): { grads: tf.Tensor[]; l2: number; ssim: number } {
+    return tf.tidy(() => {
       const x = this.batchTensors(batch.edge, 1, "edge");
       const y = this.batchTensors(batch.target, 3, "target");
       if (x.shape[0] !== y.shape[0]) {
@@ -124,16 +136,92 @@ export class Trainer {
         kept = [tf.keep(parts.l2), tf.keep(parts.ssim)];
         return parts.total;
       }, this.model.trainable);
-      applyStatUpdates(stats);
+      if (applyStats) applyStatUpdates(stats);
       for (const s of stats) {
         s.mean.dispose();
         s.variance.dispose();
       }
+      const [l2, ssim] = kept;
+      const values = tf.stack([l2, ssim]).dataSync();
+      l2.dispose();
+      ssim.dispose();
+      return {
+        grads: this.model.trainable.map((p) => tf.keep(grads[p.name])),
+        l2: values[0],
+        ssim: values[1],
+      };
+    });
+  }
+
+  /**
+   * Gradients on a batch without updating anything, flat in trainable order: what a
+   * data-parallel partner process contributes to a step (see parallel.ts).
+   */
+  computeGradients(batch: { edge: Float32Array; target: Float32Array }): {
+    grads: Float32Array;
+    l2: number;
+    ssim: number;
+  } {
+    const r = this.lossAndGradients(batch, false);
+    const flat = new Float32Array(r.grads.reduce((n, g) => n + g.size, 0));
+    let o = 0;
+    for (const g of r.grads) {
+      flat.set(g.dataSync() as Float32Array, o);
+      o += g.size;
+      g.dispose();
+    }
+    return { grads: flat, l2: r.l2, ssim: r.ssim };
+  }
+
+  /**
+   * One optimiser step on a batch. `edge` is N·H·W (NHWC, 1 channel), `target` N·H·W·3 RGB.
+   * Returns the batch loss before the update.
+   */
+  step(batch: { edge: Float32Array; target: Float32Array }): StepResult {
+    return this.update(this.lossAndGradients(batch, true), batchSize(batch, this.options));
+  }
+
+  /**
+   * A data-parallel step: computes this share's gradients while a partner process computes
+   * its share's (`partner` resolves with them, see parallel.ts), then applies the average
+   * weighted by share sizes. BatchNorm uses each share's own batch statistics, and the
+   * running statistics follow this process's share.
+   */
+  async stepShared(
+    batch: { edge: Float32Array; target: Float32Array },
+    partner: Promise<PartnerGradients>,
+  ): Promise<StepResult> {
+    const own = this.lossAndGradients(batch, true);
+    try {
+      return this.update(own, batchSize(batch, this.options), await partner);
+    } catch (err) {
+      for (const g of own.grads) g.dispose();
+      throw err;
+    }
+  }
+
+  private update(
+    own: { grads: tf.Tensor[]; l2: number; ssim: number },
+    ownCount: number,
+    partner?: PartnerGradients,
+  ): StepResult {
+    const lr = this.currentLearningRate();
+    const t = this.stepCount + 1;
+    const total = ownCount + (partner?.count ?? 0);
+    const wOwn = ownCount / total;
+    const wOther = 1 - wOwn;
+    tf.tidy(() => {
       // PyTorch Adam: p -= (lr / bc1) · m / (sqrt(v) / sqrt(bc2) + eps).
       const bc1 = 1 - ADAM.beta1 ** t;
       const bc2 = Math.sqrt(1 - ADAM.beta2 ** t);
+      let offset = 0;
       this.model.trainable.forEach((p, i) => {
-        const g = grads[p.name];
+        let g: tf.Tensor = own.grads[i];
+        if (partner) {
+          const other = tf.tensor(partner.grads.subarray(offset, offset + p.size), p.shape);
+          g = tf.add(tf.mul(g, wOwn), tf.mul(other, wOther));
+        }
+        offset += p.size;
         const m = tf.add(tf.mul(this.m[i], ADAM.beta1), tf.mul(g, 1 - ADAM.beta1));
         const v = tf.add(tf.mul(this.v[i], ADAM.beta2), tf.mul(tf.square(g), 1 - ADAM.beta2));
         const denom = tf.add(tf.div(tf.sqrt(v), bc2), ADAM.eps);
@@ -141,14 +229,12 @@ export class Trainer {
         this.m[i].assign(m);
         this.v[i].assign(v);
       });
-      const [l2, ssim] = kept;
-      const values = tf.stack([l2, ssim]).dataSync();
-      l2.dispose();
-      ssim.dispose();
-      return { l2: values[0], ssim: values[1] };
     });
+    for (const g of own.grads) g.dispose();
     this.stepCount = t;
-    return { loss: out.l2 + out.ssim, l2: out.l2, ssim: out.ssim };
+    const l2 = partner ? wOwn * own.l2 + wOther * partner.l2 : own.l2;
+    const ssim = partner ? wOwn * own.ssim + wOther * partner.ssim : own.ssim;
+    return { loss: l2 + ssim, l2, ssim };
   }
 
   /** Forward pass on N edges (N·H·W floats) → N·H·W·3 RGB, eval mode unless `train`. */
