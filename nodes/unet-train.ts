@@ -9,6 +9,7 @@ import { freemem } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { writeFileAtomic } from "../apps/runner/src/atomic.ts";
+import { decodeValue, encodeValue } from "../apps/runner/src/engine/serialize.ts";
 import { ensureBackend, type ModelHandle } from "./lib/model/handle.ts";
 import { loadModel, saveModel } from "./lib/unet/checkpoint.ts";
 import { assertTrainingFits } from "./lib/unet/memory.ts";
@@ -84,47 +85,19 @@ interface Checkpoint {
 
 const CHECKPOINT = "checkpoint.bin";
 
+// The engine's cache format already stores JSON with typed arrays (weights, Adam moments).
 async function saveCheckpoint(dir: string, c: Checkpoint): Promise<void> {
-  const { state, adamM, adamV, ...meta } = c.snapshot;
-  const head = Buffer.from(
-    JSON.stringify({
-      ...meta,
-      lossCurve: c.lossCurve,
-      trainedMs: c.trainedMs,
-      sizes: [state.length, adamM.length, adamV.length],
-    }),
-  );
-  const len = Buffer.alloc(4);
-  len.writeUInt32LE(head.length);
-  const f = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-  await writeFileAtomic(
-    join(dir, CHECKPOINT),
-    Buffer.concat([len, head, f(state), f(adamM), f(adamV)]),
-  );
+  await writeFileAtomic(join(dir, CHECKPOINT), encodeValue(c));
 }
 
 async function loadCheckpoint(dir: string): Promise<Checkpoint | undefined> {
   const file = join(dir, CHECKPOINT);
   if (!existsSync(file)) return undefined;
-  const buf = await readFile(file);
-  const n = buf.readUInt32LE(0);
-  const meta = JSON.parse(buf.subarray(4, 4 + n).toString());
-  const [a, b, c] = meta.sizes as number[];
-  const floats = new Float32Array(a + b + c);
-  const body = buf.subarray(4 + n);
-  if (body.length !== floats.byteLength) throw new Error(`checkpoint ${file} is truncated`);
-  new Uint8Array(floats.buffer).set(body);
-  return {
-    snapshot: {
-      width: meta.width,
-      step: meta.step,
-      state: floats.slice(0, a),
-      adamM: floats.slice(a, a + b),
-      adamV: floats.slice(a + b),
-    },
-    lossCurve: meta.lossCurve,
-    trainedMs: meta.trainedMs,
-  };
+  try {
+    return decodeValue(await readFile(file)) as Checkpoint;
+  } catch (err) {
+    throw new Error(`checkpoint ${file}: ${(err as Error).message}`);
+  }
 }
 
 /**

@@ -28,13 +28,20 @@ export function encodeValue(value: unknown): Buffer {
   return Buffer.concat([len, head, ...chunks]);
 }
 
+/** Inverse of encodeValue; throws on a truncated or malformed buffer instead of padding. */
 export function decodeValue(buf: Buffer): unknown {
+  if (buf.length < 4) throw new Error("cached value is truncated (no header)");
   const headLen = buf.readUInt32LE(0);
   const body = 4 + headLen;
+  if (body > buf.length) throw new Error("cached value is truncated (header cut)");
   return JSON.parse(buf.subarray(4, body).toString("utf8"), (_k, v) => {
     if (v && typeof v === "object" && typeof v.$typed === "string") {
       const Ctor = KINDS[v.$typed as KindName];
+      if (!Ctor) throw new Error(`cached value holds an unknown array type ${v.$typed}`);
       const bytes = v.length * Ctor.BYTES_PER_ELEMENT;
+      if (body + v.offset + bytes > buf.length) {
+        throw new Error(`cached value is truncated (${v.$typed} of ${v.length} cut)`);
+      }
       // Copy into a fresh aligned buffer: the slice of `buf` may be misaligned for the type.
       const copy = new Uint8Array(bytes);
       copy.set(buf.subarray(body + v.offset, body + v.offset + bytes));
