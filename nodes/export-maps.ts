@@ -6,9 +6,9 @@
 import { basename, join } from "node:path";
 import { z } from "zod";
 import { writeFileAtomic } from "../apps/runner/src/atomic.ts";
-import { encodePng } from "./lib/data/decode.ts";
-import { heatmapOverlay } from "./lib/eval/heatmap.ts";
+import { mapRange } from "./lib/eval/heatmap.ts";
 import { encodeFloatTiff } from "./lib/eval/tiff.ts";
+import { writeOverlayPng } from "./lib/overlay-file.ts";
 import { outFolderParam } from "./lib/params.ts";
 import type { FloatImage, ScoreMap } from "./sdk/image.ts";
 import { defineNode, type SampleStream } from "./sdk/node.ts";
@@ -55,11 +55,9 @@ export default defineNode({
     let hi = Number.NEGATIVE_INFINITY;
     if (params.overlays && images && params.scale === "dataset") {
       for (let i = 0; i < maps.length; i++) {
-        const m = await maps.get(i);
-        for (const v of m.data) {
-          if (v < lo) lo = v;
-          if (v > hi) hi = v;
-        }
+        const r = mapRange(await maps.get(i));
+        lo = Math.min(lo, r.min);
+        hi = Math.max(hi, r.max);
       }
     }
     const files: string[] = [];
@@ -74,17 +72,10 @@ export default defineNode({
         files.push(file);
       }
       if (params.overlays && images) {
-        let min = lo;
-        let max = hi;
-        if (params.scale === "per-image") {
-          min = Math.min(...map.data);
-          max = Math.max(...map.data);
-        }
-        if (!(max > min)) max = min + 1e-9;
-        const overlay = heatmapOverlay(await images.get(i), map, { min, max, alpha: params.alpha });
+        const { min, max } = params.scale === "per-image" ? mapRange(map) : { min: lo, max: hi };
         const suffix = params.scale === "per-image" ? "_overlay_per-image.png" : "_overlay.png";
         const file = join(root, dir, `${name}${suffix}`);
-        await writeFileAtomic(file, await encodePng({ ...overlay, channels: 3 }));
+        await writeOverlayPng(file, await images.get(i), map, { min, max, alpha: params.alpha });
         files.push(file);
       }
       ctx.progress({ step: i + 1, total: maps.length, message: info.id });

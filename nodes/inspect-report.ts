@@ -8,8 +8,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { writeFileAtomic } from "../apps/runner/src/atomic.ts";
 import { topKMean } from "./image-score.ts";
-import { encodePng } from "./lib/data/decode.ts";
-import { heatmapOverlay } from "./lib/eval/heatmap.ts";
+import { writeOverlayPng } from "./lib/overlay-file.ts";
 import { outFolderParam } from "./lib/params.ts";
 import { dataError, toErrorInfo } from "./sdk/errors.ts";
 import type { FloatImage, ScoreMap } from "./sdk/image.ts";
@@ -126,12 +125,11 @@ export default defineNode({
           decision: score > threshold.value ? "fail" : "pass",
         };
         if (params.overlays && images) {
-          const overlay = heatmapOverlay(await images.get(i), map, {
+          const file = join(root, `${info.id}_overlay.png`);
+          await writeOverlayPng(file, await images.get(i), map, {
             min: 0,
             max: Math.max(2 * threshold.value, 1e-9),
           });
-          const file = join(root, `${info.id}_overlay.png`);
-          await writeFileAtomic(file, await encodePng({ ...overlay, channels: 3 }));
           row.overlay = file;
         }
         row.ms = Math.round(performance.now() - t0);

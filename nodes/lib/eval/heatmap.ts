@@ -90,12 +90,44 @@ export function heatmapOverlay(image: FloatImage, map: ScoreMap, opts: OverlayOp
   const out = new Uint8Array(n * 3);
   const ch = image.channels;
   for (let i = 0; i < n; i++) {
-    const t = (map.data[i] - min) / (max - min);
-    const k = 3 * Math.round(255 * Math.max(0, Math.min(1, Number.isNaN(t) ? 0 : t)));
+    const k = heatIndex(map.data[i], min, max);
     for (let c = 0; c < 3; c++) {
       const base = Math.max(0, Math.min(1, image.data[i * ch + (ch === 3 ? c : 0)]));
       out[3 * i + c] = Math.round((1 - alpha) * 255 * base + alpha * HEAT_COLORMAP[k + c]);
     }
   }
   return { width: map.width, height: map.height, data: out };
+}
+
+/** Offset into HEAT_COLORMAP of a score on the scale [min, max] (clamped; NaN at the bottom). */
+function heatIndex(v: number, min: number, max: number): number {
+  const t = max > min ? (v - min) / (max - min) : 0;
+  return 3 * Math.round(255 * Math.max(0, Math.min(1, Number.isNaN(t) ? 0 : t)));
+}
+
+/**
+ * A map coloured with HEAT_COLORMAP on the scale [min, max], as RGB bytes (HWC). The same
+ * colours as heatmapOverlay at alpha 1, for previews that show the map alone.
+ */
+export function heatColors(map: ScoreMap, min: number, max: number): Uint8Array {
+  const out = new Uint8Array(map.data.length * 3);
+  for (let i = 0; i < map.data.length; i++) {
+    const k = heatIndex(map.data[i], min, max);
+    out[3 * i] = HEAT_COLORMAP[k];
+    out[3 * i + 1] = HEAT_COLORMAP[k + 1];
+    out[3 * i + 2] = HEAT_COLORMAP[k + 2];
+  }
+  return out;
+}
+
+/** Min and max of a map, ignoring NaN; an empty or all-NaN map gives {0, 0}. */
+export function mapRange(map: { data: ArrayLike<number> }): { min: number; max: number } {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < map.data.length; i++) {
+    const v = map.data[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return Number.isFinite(min) && Number.isFinite(max) ? { min, max } : { min: 0, max: 0 };
 }

@@ -4,6 +4,7 @@
  * split (min/max computed once per stream key, lazily, and cached) or rescaled per image.
  */
 import sharp from "sharp";
+import { heatColors, mapRange } from "../../../../nodes/lib/eval/heatmap.ts";
 import { EdgrecError } from "../../../../nodes/sdk/errors.ts";
 import type { PreviewValue, SampleStream } from "../../../../nodes/sdk/node.ts";
 
@@ -68,48 +69,13 @@ export async function floatImagePng(img: FloatRaster): Promise<PngPreview> {
   return rawToPng(out, img.width, img.height, img.channels as 1 | 3);
 }
 
-/**
- * Heat-map palette stops (dark blue -> cyan -> yellow -> red). Hand-written because sharp has
- * no colour-map operation and a 4-stop lookup is smaller than a dependency.
- */
-const STOPS: [number, number, number][] = [
-  [10, 10, 80],
-  [0, 170, 220],
-  [250, 230, 40],
-  [215, 25, 28],
-];
-
-/** Min and max of a map, ignoring NaN; an empty or all-NaN map gives {0, 0}. */
-export function mapRange(map: MapRaster): Range {
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  for (const v of map.data) {
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  return Number.isFinite(min) && Number.isFinite(max) ? { min, max } : { min: 0, max: 0 };
-}
-
 /** ScoreMap -> RGB heat-map PNG; `range` defaults to the map's own min/max. */
 export async function heatmapPng(
   map: MapRaster,
   range: Range = mapRange(map),
 ): Promise<PngPreview> {
-  const span = range.max - range.min;
-  const out = new Uint8Array(map.width * map.height * 3);
-  const last = STOPS.length - 1;
-  for (let i = 0; i < map.data.length; i++) {
-    let t = span > 0 ? (map.data[i] - range.min) / span : 0;
-    t = t > 0 ? Math.min(t, 1) : 0; // NaN -> 0
-    const pos = t * last;
-    const k = Math.min(Math.floor(pos), last - 1);
-    const f = pos - k;
-    const a = STOPS[k];
-    const b = STOPS[k + 1];
-    out[i * 3] = Math.round(a[0] + (b[0] - a[0]) * f);
-    out[i * 3 + 1] = Math.round(a[1] + (b[1] - a[1]) * f);
-    out[i * 3 + 2] = Math.round(a[2] + (b[2] - a[2]) * f);
-  }
+  // One palette everywhere: the editor's workspace and exported overlays use HEAT_COLORMAP too.
+  const out = heatColors(map, range.min, range.max);
   return rawToPng(out, map.width, map.height, 3);
 }
 
