@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { decodeImage, decodeMask } from "./lib/data/decode.ts";
 import { ensureDemoData } from "./lib/data/demo.ts";
+import { fingerprintFiles } from "./lib/data/fingerprint.ts";
 import { type DatasetIndex, type SampleRef, scanDataset } from "./lib/data/layouts.ts";
 import { resizeImage } from "./lib/data/resize.ts";
 import { pixelLimitParam, workingSizeParam } from "./lib/params.ts";
@@ -176,13 +177,7 @@ export default defineNode({
     const root = ctx.resolvePath("data", params.path);
     try {
       const index = await scanDataset(root, { layout: params.layout });
-      const stats = await Promise.all(
-        index.samples.map(async (s) => {
-          const st = await stat(s.path);
-          return `${s.id}:${st.size}:${st.mtimeMs}`;
-        }),
-      );
-      return stats.join("|");
+      return await fingerprintFiles(index.samples);
     } catch {
       return "unscannable";
     }

@@ -8,6 +8,7 @@ import { readdir, stat } from "node:fs/promises";
 import { basename, extname, join } from "node:path";
 import { z } from "zod";
 import { decodeImage } from "./lib/data/decode.ts";
+import { fingerprintFiles } from "./lib/data/fingerprint.ts";
 import { isImageFile } from "./lib/data/layouts.ts";
 import { resizeImage } from "./lib/data/resize.ts";
 import { pixelLimitParam, workingSizeParam } from "./lib/params.ts";
@@ -46,13 +47,9 @@ export default defineNode({
     if (!params.path) return "";
     try {
       const p = ctx.resolvePath("data", params.path);
-      const st = await stat(p);
-      if (st.isFile()) return `${st.size}:${st.mtimeMs}`;
+      if ((await stat(p)).isFile()) return await fingerprintFiles([{ id: basename(p), path: p }]);
       const names = (await readdir(p)).filter(isImageFile).sort();
-      const stats = await Promise.all(
-        names.map(async (n) => `${n}:${(await stat(join(p, n))).mtimeMs}`),
-      );
-      return stats.join("|");
+      return await fingerprintFiles(names.map((n) => ({ id: n, path: join(p, n) })));
     } catch {
       return "missing";
     }
