@@ -11,8 +11,9 @@ import { z } from "zod";
 import { writeFileAtomic } from "../apps/runner/src/atomic.ts";
 import { decodeValue, encodeValue } from "../apps/runner/src/engine/serialize.ts";
 import { ensureBackend, type ModelHandle } from "./lib/model/handle.ts";
-import { loadModel, saveModel } from "./lib/unet/checkpoint.ts";
+import { loadModel, makeManifest, saveModel } from "./lib/unet/checkpoint.ts";
 import { assertTrainingFits } from "./lib/unet/memory.ts";
+import { getFlatState } from "./lib/unet/model.ts";
 import { GradientPartner, splitBatch } from "./lib/unet/parallel.ts";
 import { PRESETS } from "./lib/unet/presets.ts";
 import { Trainer, type TrainerSnapshot } from "./lib/unet/train.ts";
@@ -182,7 +183,6 @@ export default defineNode({
   persist: {
     async save(outputs, dir) {
       const h = outputs.model as ModelHandle;
-      const { getFlatState } = await import("./lib/unet/model.ts");
       await saveModel(dir, h.model, getFlatState(h.model), h.manifest);
       h.dir = dir;
     },
@@ -343,25 +343,15 @@ export default defineNode({
       width: s.width,
       batchSize: s.batchSize,
     });
-    const { getFlatState } = await import("./lib/unet/model.ts");
-    const manifest = {
-      architecture: "edgrec-unet" as const,
-      formatVersion: 1 as const,
-      width: s.width,
+    const manifest = makeManifest(s.width, {
       inputSize: { width: w, height: h },
-      channelsIn: 1 as const,
-      channelsOut: 3 as const,
-      channelOrder: "RGB" as const,
       preset: params.preset,
       steps: trainer.steps,
       lossCurve,
       seed: ctx.seed,
       dataFingerprint: edges.key,
       graphFingerprint: ctx.graphFingerprint,
-      weightsFile: "weights.bin" as const,
-      weightFloats: getFlatState(trainer.model).length,
-      createdAt: new Date().toISOString(),
-    };
+    });
     if (trainer.steps >= totalSteps) await rm(join(work, CHECKPOINT), { force: true });
     else await checkpoint();
     return { model: { kind: "edgrec-unet", manifest, model: trainer.model } satisfies ModelHandle };

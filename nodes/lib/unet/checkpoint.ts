@@ -51,6 +51,22 @@ export type ManifestInput = Omit<
 /** Temp file, fsync, rename: a crash leaves the old file or the new one, never half of one. */
 const atomicWrite = writeFileAtomic;
 
+/** A complete manifest for a network of `width`: the fixed fields filled in, then validated. */
+export function makeManifest(width: number, info: ManifestInput): ModelManifest {
+  return manifestSchema.parse({
+    ...info,
+    architecture: ARCHITECTURE,
+    formatVersion: 1,
+    width,
+    channelsIn: 1,
+    channelsOut: 3,
+    channelOrder: "RGB",
+    weightsFile: WEIGHTS_FILE,
+    weightFloats: stateFloatCount(width),
+    createdAt: new Date().toISOString(),
+  });
+}
+
 /** Writes `model` (weights + running stats) and its manifest into `dir` (created if needed). */
 export async function saveModel(
   dir: string,
@@ -64,18 +80,7 @@ export async function saveModel(
       `saveModel: state has ${state.length} floats, width ${model.width} needs ${floats}`,
     );
   }
-  const manifest = manifestSchema.parse({
-    ...info,
-    architecture: ARCHITECTURE,
-    formatVersion: 1,
-    width: model.width,
-    channelsIn: 1,
-    channelsOut: 3,
-    channelOrder: "RGB",
-    weightsFile: WEIGHTS_FILE,
-    weightFloats: floats,
-    createdAt: new Date().toISOString(),
-  });
+  const manifest = makeManifest(model.width, info);
   await mkdir(dir, { recursive: true });
   const bytes = new Uint8Array(state.buffer, state.byteOffset, state.byteLength);
   await atomicWrite(join(dir, WEIGHTS_FILE), bytes);
