@@ -63,7 +63,9 @@ export type PreviewValue =
       kind: "image";
       image: { width: number; height: number; channels: number; data: Float32Array };
     }
-  | { kind: "rgb8"; width: number; height: number; data: Uint8Array };
+  | { kind: "rgb8"; width: number; height: number; data: Uint8Array }
+  /** A score map, drawn as a heat map on its own range. */
+  | { kind: "map"; map: { width: number; height: number; data: Float64Array } };
 
 interface BaseContext {
   runId: string;

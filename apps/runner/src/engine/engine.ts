@@ -20,6 +20,7 @@ import {
   isStream,
   type MapNodeDefinition,
   type NodeDefinition,
+  type PreviewValue,
   type SampleContext,
   type SampleInfo,
   type SampleStream,
@@ -663,9 +664,7 @@ function hashToInt(key: string): number {
 }
 
 /** Turns a raster value into a preview, when it is one. */
-export function toPreview(
-  value: unknown,
-): import("../../../../nodes/sdk/node.ts").PreviewValue | undefined {
+export function toPreview(value: unknown): PreviewValue | undefined {
   if (!value || typeof value !== "object") return undefined;
   const v = value as { width?: number; height?: number; channels?: number; data?: unknown };
   if (typeof v.width !== "number" || typeof v.height !== "number") return undefined;
@@ -676,19 +675,7 @@ export function toPreview(
     };
   }
   if (v.data instanceof Float64Array) {
-    return {
-      kind: "image",
-      image: { width: v.width, height: v.height, channels: 1, data: normalise(v.data) },
-    };
+    return { kind: "map", map: v as { width: number; height: number; data: Float64Array } };
   }
   return undefined;
-}
-
-function normalise(d: Float64Array): Float32Array {
-  let max = 0;
-  for (const x of d) if (x > max) max = x;
-  const out = new Float32Array(d.length);
-  const s = max > 0 ? 1 / max : 0;
-  for (let i = 0; i < d.length; i++) out[i] = d[i] * s;
-  return out;
 }

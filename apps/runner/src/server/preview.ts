@@ -90,9 +90,10 @@ export async function previewPng(value: unknown, range?: Range): Promise<PngPrev
   });
 }
 
-/** PNG of a preview value emitted by a node during a run (png, float image or rgb8). */
+/** PNG of a preview value emitted by a node during a run (png, float image, rgb8 or map). */
 export async function previewValuePng(value: PreviewValue): Promise<PngPreview> {
   if (value.kind === "image") return floatImagePng(value.image);
+  if (value.kind === "map") return heatmapPng(value.map);
   if (value.kind === "rgb8") return rawToPng(value.data, value.width, value.height, 3);
   const meta = await sharp(value.data).metadata();
   return { png: Buffer.from(value.data), width: meta.width ?? 0, height: meta.height ?? 0 };
