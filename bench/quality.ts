@@ -6,7 +6,7 @@
  *
  *   npm run bench -- quality [--data DIR] [--preset cpu-fast] [--width N] [--minutes 5,10,20,30]
  *                            [--textures DIR|procedural] [--size 128] [--seed 0] [--scales 2]
- *                            [--processes 1|2]
+ *                            [--processes 1|2] [--lr 1e-4] [--batch 8]
  */
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,6 +32,8 @@ export default async function quality(argv: string[]): Promise<void> {
       scales: { type: "string", default: "2" },
       cache: { type: "string" },
       processes: { type: "string", default: "1" },
+      lr: { type: "string" },
+      batch: { type: "string", default: "0" },
     },
   });
   const data = resolve(values.data);
@@ -70,6 +72,8 @@ export default async function quality(argv: string[]): Promise<void> {
             maxMinutes: m,
             checkpointEvery: 100,
             processes: Number(values.processes),
+            batchSize: Number(values.batch),
+            ...(values.lr ? { learningRate: Number(values.lr) } : {}),
           });
         if (n.type === "edgrec.threshold") Object.assign(n.params, { mode: "fixed", value: 1 });
         if (n.type === "edgrec.msgms") Object.assign(n.params, { scales: Number(values.scales) });

@@ -57,13 +57,14 @@ describe("U-Net model", () => {
    * ~3e-8, and re-applying our update must give back the stored stats, which checks the
    * unbiased-variance momentum rule too.
    *
-   * Train-mode tolerance on wasm is 5e-5: block1.0's batch std is ~0.008 (N(0, 0.02²) weights on
-   * a 1-channel edge), so XNNPACK's ~3e-7 different rounding of the conv is amplified ~120x by BN.
-   * The pure-JS cpu backend (same summation order as PyTorch's direct conv) stays within 1e-5.
+   * Train mode matches within 1e-5 on both backends (measured: cpu 3.4e-6, wasm 6.5e-6). The
+   * first layer's batch spread is ~0.008 under a bias of ~0.3, so a float32 one-pass mean (the
+   * wasm kernel) used to shift the centring enough for a 5e-5 error; the model now refines the
+   * mean with a second pass over the residuals.
    */
   for (const [backend, trainTol] of [
     ["cpu", 1e-5],
-    ["wasm", 5e-5],
+    ["wasm", 1e-5],
   ] as const) {
     test(`golden unet_tiny: eval within 1e-5, train within ${trainTol} (${backend})`, async () => {
       await initBackend(backend);

@@ -187,7 +187,11 @@ export function convBnReluTrain(
     ];
     const y = tf.fused.conv2d({ x: xx, filter: ww, bias: bb, strides: 1, pad: "same" });
     const n = y.shape[0] * y.shape[1] * y.shape[2];
-    const mean = tf.mean(y, [0, 1, 2]) as tf.Tensor1D;
+    // Two-pass mean: the wasm Mean kernel sums in float32, and on the first layer (bias ~0.3,
+    // batch spread ~0.008) its rounding moved the centring by ~2e-4 of a standard deviation.
+    // Averaging the residuals once more recovers the lost digits on every backend.
+    const rough = tf.mean(y, [0, 1, 2]);
+    const mean = tf.add(rough, tf.mean(tf.sub(y, rough), [0, 1, 2])) as tf.Tensor1D;
     const centred = tf.sub(y, mean);
     // Biased variance for the normalisation (PyTorch). div/sqrt, not rsqrt: the wasm Rsqrt
     // kernel is only accurate to ~1e-6 relative, which tiny-batch BN amplifies.
