@@ -29,8 +29,10 @@ type Info = tf.TensorInfo;
 type Pads = [number, number][];
 
 const NATIVE_HINT =
-  "install the native binding with `npm install @tensorflow/tfjs-node-gpu` (CUDA) or " +
-  "`npm install @tensorflow/tfjs-node` (CPU), or use the wasm backend";
+  "both are optional dependencies whose install downloads libtensorflow, so npm skips them " +
+  "when the download fails; on a host that can reach storage.googleapis.com run " +
+  "`npm install @tensorflow/tfjs-node-gpu` (CUDA) or `npm install @tensorflow/tfjs-node` (CPU), " +
+  "or use the wasm backend";
 
 let wasmPathsSet = false;
 let kernelsRegistered = false;
