@@ -75,8 +75,10 @@ export function ssimMap(pred: tf.Tensor4D, target: tf.Tensor4D, range?: number):
     tf.reshape(tf.transpose(t, [0, 3, 1, 2]), [n * c, h, w, 1]) as tf.Tensor4D;
   const x = planes(pred);
   const y = planes(target);
-  const stacked = tf.concat([x, y, tf.mul(x, x), tf.mul(y, y), tf.mul(x, y)], 0) as tf.Tensor4D;
-  const [mu1, mu2, exx, eyy, exy] = tf.split(gaussianFilter(stacked), 5, 0);
+  // Five separate filterings: stacking them into one batch cost a Concat and a SplitV forward
+  // and again backward, and the wasm SplitV alone took as long as the filtering.
+  const maps = [x, y, tf.mul(x, x), tf.mul(y, y), tf.mul(x, y)] as tf.Tensor4D[];
+  const [mu1, mu2, exx, eyy, exy] = maps.map((t) => gaussianFilter(t));
   const mu1mu2 = tf.mul(mu1, mu2);
   const mu1sq = tf.square(mu1);
   const mu2sq = tf.square(mu2);
