@@ -6,7 +6,7 @@
  *
  *   npm run bench -- quality [--data DIR] [--preset cpu-fast] [--width N] [--minutes 5,10,20,30]
  *                            [--textures DIR|procedural] [--size 128] [--seed 0] [--scales 2]
- *                            [--processes 1|2] [--lr 1e-4] [--batch 8]
+ *                            [--processes 1|2] [--lr 1e-3] [--batch 8]  (0/unset = the preset's)
  */
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -31,7 +31,7 @@ export default async function quality(argv: string[]): Promise<void> {
       seed: { type: "string", default: "0" },
       scales: { type: "string", default: "2" },
       cache: { type: "string" },
-      processes: { type: "string", default: "1" },
+      processes: { type: "string", default: "0" },
       lr: { type: "string" },
       batch: { type: "string", default: "0" },
     },

@@ -1,15 +1,21 @@
 /**
- * U-Net training/inference speed on the wasm backend (one thread) vs the reference PyTorch
- * figures, plus the conv-gradient micro-benchmark and a per-kernel profile.
+ * U-Net training/inference speed on the wasm backend (with the native kernels where they are
+ * built, see nodes/lib/unet/native.ts) vs the reference PyTorch figures, plus the per-shape
+ * convolution micro-benchmark (wasm routes vs native) and a per-kernel profile.
  *   npm run bench -- train [--widths 16,32,64,128] [--sizes 128,256] [--limit 60] [--no-micro]
- * Each (width, size) runs in its own child process so peak RSS is per combination.
- * Timings are noisy: 2 cores shared with other processes.
+ * Each (width, size) runs in its own child process so peak RSS is per combination, then once
+ * more trained on both cores (train.processes = 2) where half a batch fits the wasm heap, and
+ * for widths up to 32 at 128 px once more with the wasm kernels alone (EDGREC_NATIVE=0).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
+import { anomalyScoreMap, imageScore } from "../nodes/lib/eval/score.ts";
 import { initBackend, naiveWasmBackpropInput } from "../nodes/lib/unet/backend.ts";
+import { estimateTrainingBytes } from "../nodes/lib/unet/memory.ts";
+import { nativeKernelsLabel, setNativeKernelsEnabled } from "../nodes/lib/unet/native.ts";
+import { GradientPartner, splitBatch } from "../nodes/lib/unet/parallel.ts";
 import { Trainer } from "../nodes/lib/unet/train.ts";
 import { createRng } from "../nodes/sdk/rng.ts";
 import { machineLine, printTable } from "./_table.ts";
@@ -25,7 +31,50 @@ const REF_FWD_MS: Record<string, number> = {
   "128@128": 325.9,
   "128@256": 1220.3,
 };
+const REF_FULL_MS: Record<string, number> = {
+  "16@128": 22.2,
+  "16@256": 43.0,
+  "32@128": 43.7,
+  "32@256": 110.9,
+  "64@128": 92.6,
+  "64@256": 351.9,
+  "128@128": 330.9,
+  "128@256": 1235.1,
+};
 const BATCH = 8;
+/** The wasm heap limit (32-bit addressing), less room for the runtime. */
+const WASM_HEAP_BYTES = 3.9 * 2 ** 30;
+
+/**
+ * Seconds per batch-8 step trained on both cores (a child process plus its partner, each on 4
+ * images), or why it was not measured: each process needs only half the activations, so this
+ * also runs widths whose batch of 8 does not fit one wasm heap.
+ */
+function twoProcessStep(here: string, width: number, size: number, limit: number) {
+  const half = estimateTrainingBytes({ width, batchSize: BATCH / 2, imageSize: size }).bytes;
+  if (half > WASM_HEAP_BYTES) {
+    return { stepS: null, note: "2 proc: half a batch exceeds the wasm heap" };
+  }
+  const out = spawnSync(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      join(here, "index.ts"),
+      "train",
+      "--child-two",
+      String(width),
+      String(size),
+      "--limit",
+      String(limit),
+    ],
+    { encoding: "utf8", maxBuffer: 1 << 24 },
+  );
+  const line = out.stdout.split("\n").find((l) => l.startsWith("RESULT2 "));
+  if (!line) return { stepS: null, note: `2 proc child died: ${out.stderr.slice(-100)}` };
+  const r = JSON.parse(line.slice(8)) as { stepS: number | null; note: string };
+  return { stepS: r.stepS, note: r.note ? `2 proc: ${r.note}` : "" };
+}
 
 function arg(args: string[], name: string, dflt: string): string {
   const i = args.indexOf(name);
@@ -46,6 +95,8 @@ interface ChildResult {
   firstStepS: number;
   stepS: number | null;
   fwdMs: number | null;
+  /** Forward plus the EdgRec score map (colour + MSGMS + mean filters) and image score. */
+  fullMs: number | null;
   rssMiB: number;
   note: string;
   profile?: { kernel: string; ms: number }[];
@@ -60,6 +111,7 @@ async function child(width: number, size: number, limitS: number, profile: boole
     firstStepS: 0,
     stepS: null,
     fwdMs: null,
+    fullMs: null,
     rssMiB: 0,
     note: "",
   };
@@ -90,6 +142,18 @@ async function child(width: number, size: number, limitS: number, profile: boole
     t0 = performance.now();
     for (let i = 0; i < reps; i++) t.predict(one);
     res.fwdMs = (performance.now() - t0) / reps;
+    const orig = {
+      width: size,
+      height: size,
+      channels: 3 as const,
+      data: randomBatch(1, size, 4).target,
+    };
+    t0 = performance.now();
+    for (let i = 0; i < reps; i++) {
+      const rec = { width: size, height: size, channels: 3 as const, data: t.predict(one) };
+      imageScore(anomalyScoreMap(orig, rec));
+    }
+    res.fullMs = (performance.now() - t0) / reps;
     if (profile) {
       const info = await tf.profile(() => {
         t.step(b);
@@ -109,6 +173,47 @@ async function child(width: number, size: number, limitS: number, profile: boole
   }
   res.rssMiB = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(`RESULT ${JSON.stringify(res)}\n`);
+}
+
+/**
+ * One (width, size) combination trained the product's way on both cores: this process and a
+ * GradientPartner each compute half of the batch of 8 (weights sent, gradients averaged).
+ * Prints the wall seconds per step, transfer included.
+ */
+async function childTwo(width: number, size: number, limitS: number) {
+  await initBackend("wasm");
+  const t = new Trainer({
+    width,
+    imageWidth: size,
+    imageHeight: size,
+    epochs: 800,
+    stepsPerEpoch: 27,
+    seed: 1,
+  });
+  const partner = await GradientPartner.start(t, "wasm");
+  const [mine, theirs] = splitBatch(randomBatch(BATCH, size, 2), BATCH);
+  const step = async () => {
+    const { result } = await partner.submit(t, theirs, theirs.count);
+    await t.stepShared(mine, result);
+  };
+  let stepS: number | null = null;
+  let note = "";
+  try {
+    let t0 = performance.now();
+    await step();
+    const first = (performance.now() - t0) / 1000;
+    const reps = first > limitS ? 1 : 2;
+    t0 = performance.now();
+    for (let i = 0; i < reps; i++) await step();
+    stepS = (performance.now() - t0) / 1000 / reps;
+    if (reps === 1) note = "1 timed step";
+  } catch (e) {
+    note = `failed: ${(e as Error).message.split("\n")[0].slice(0, 80)}`;
+  } finally {
+    partner.close();
+    t.dispose();
+  }
+  process.stdout.write(`RESULT2 ${JSON.stringify({ stepS, note })}\n`);
 }
 
 function time(f: () => tf.Tensor, reps = 3): number {
@@ -132,6 +237,18 @@ async function micro(): Promise<void> {
       const x = tf.randomNormal([n, h, h, ci]) as tf.Tensor4D;
       const w = tf.randomNormal([3, 3, ci, co]) as tf.Tensor4D;
       const dy = tf.randomNormal([n, h, h, co]) as tf.Tensor4D;
+      const attrsIn = { strides: 1, pad: "same", dataFormat: "NHWC", inputShape: [n, h, h, ci] };
+      const attrsW = { strides: 1, pad: "same", dataFormat: "NHWC", filterShape: [3, 3, ci, co] };
+      const kernel = (name: string, inputs: object, attrs: object) => () =>
+        tf.engine().runKernel(name, inputs as never, attrs as never) as tf.Tensor;
+      const native = nativeKernelsLabel()
+        ? [
+            time(() => tf.conv2d(x, w, 1, "same")),
+            time(kernel("Conv2DBackpropInput", { dy, filter: w }, attrsIn)),
+            time(kernel("Conv2DBackpropFilter", { x, dy }, attrsW)),
+          ]
+        : undefined;
+      setNativeKernelsEnabled(false);
       const fwd = time(() => tf.conv2d(x, w, 1, "same"));
       const dxOurs = time(() => tf.conv2dTranspose(dy, w, [n, h, h, ci], 1, "same"));
       const dxNaive = time(() => naiveWasmBackpropInput(dy, w, [n, h, h, ci]), 1);
@@ -157,8 +274,15 @@ async function micro(): Promise<void> {
         }
         return tf.stack(parts);
       }, 1);
+      setNativeKernelsEnabled(true);
       rows.push({
         shape: `${n}x${h}x${h} ${ci}->${co}`,
+        "native fwd/dx/dW ms": native ? native.map((v) => v.toFixed(1)).join(" / ") : "not built",
+        "native speedup fwd/dx/dW": native
+          ? [fwd / native[0], dxOurs / native[1], dwOurs / native[2]]
+              .map((v) => v.toFixed(1))
+              .join(" / ")
+          : "-",
         "fwd ms": fwd,
         "dx ours ms": dxOurs,
         "dx wasm kernel ms": dxNaive,
@@ -169,11 +293,20 @@ async function micro(): Promise<void> {
       });
     });
   }
-  printTable("Conv2D gradients on wasm (1 thread): forward-conv routes vs naive", rows);
+  printTable(
+    `Conv2D and its gradients: wasm (1 thread; forward-conv routes vs the naive ones) and ${nativeKernelsLabel() ?? "native kernels (not built)"}`,
+    rows,
+  );
 }
 
 /** Wall ms per step of `count` processes stepping concurrently, each on `n` images. */
-async function workerSteps(width: number, size: number, n: number, count: number): Promise<number> {
+async function workerSteps(
+  width: number,
+  size: number,
+  n: number,
+  count: number,
+  reps = 2,
+): Promise<number> {
   const script = fileURLToPath(new URL("./_train_worker.ts", import.meta.url));
   const kids = Array.from({ length: count }, () =>
     spawn(process.execPath, [
@@ -183,7 +316,7 @@ async function workerSteps(width: number, size: number, n: number, count: number
       String(width),
       String(size),
       String(n),
-      "2",
+      String(reps),
     ]),
   );
   const waitFor = (k: (typeof kids)[number], tag: string) =>
@@ -205,7 +338,7 @@ async function workerSteps(width: number, size: number, n: number, count: number
   const done = kids.map((k) => waitFor(k, "MS"));
   for (const k of kids) k.stdin.write("go\n");
   await Promise.all(done);
-  return (performance.now() - t0) / 2;
+  return (performance.now() - t0) / reps;
 }
 
 /**
@@ -235,11 +368,16 @@ export default async function run(args: string[]): Promise<void> {
     await threadsProbe(arg(args, "--widths", "16,32").split(",").map(Number));
     return;
   }
+  if (args[0] === "--child-two") {
+    await childTwo(Number(args[1]), Number(args[2]), limit);
+    return;
+  }
   if (args[0] === "--child") {
     await child(Number(args[1]), Number(args[2]), limit, args.includes("--profile"));
     return;
   }
   process.stdout.write(`${machineLine()}\n`);
+  await initBackend("wasm");
   if (!args.includes("--no-micro")) await micro();
   const widths = arg(args, "--widths", "16,32,64,128").split(",").map(Number);
   const sizes = arg(args, "--sizes", "128,256").split(",").map(Number);
@@ -272,26 +410,48 @@ export default async function run(args: string[]): Promise<void> {
       }
       const r = JSON.parse(line.slice(7)) as ChildResult;
       const key = `${width}@${size}`;
-      const step = r.stepS ?? r.firstStepS;
+      let wasmOnly: number | string = "-";
+      if (size === 128 && width <= 32) {
+        const w = spawnSync(
+          process.execPath,
+          ["--import", "tsx", join(here, "index.ts"), "train", "--child", String(width), "128"],
+          {
+            encoding: "utf8",
+            maxBuffer: 1 << 24,
+            env: { ...process.env, EDGREC_NATIVE: "0" },
+          },
+        );
+        const wl = w.stdout.split("\n").find((l) => l.startsWith("RESULT "));
+        wasmOnly = wl ? ((JSON.parse(wl.slice(7)) as ChildResult).stepS ?? "-") : "died";
+      }
+      const two = twoProcessStep(here, width, size, limit);
+      const step = two.stepS ?? r.stepS ?? r.firstStepS;
       rows.push({
         width,
         size,
-        "s/step (b8)": r.stepS ?? `>${r.firstStepS.toFixed(0)}`,
-        "img/s": r.stepS ? BATCH / r.stepS : "-",
+        "s/step 1 proc": r.stepS ?? `>${r.firstStepS.toFixed(0)}`,
+        "s/step 2 proc": two.stepS ?? "-",
+        "s/step 1 proc wasm only": wasmOnly,
+        "img/s": BATCH / (two.stepS ?? r.stepS ?? Number.NaN),
         "ref s/step": REF_STEP_S[key] ?? "-",
         "x ref step": REF_STEP_S[key] && step ? step / REF_STEP_S[key] : "-",
         "fwd ms/img": r.fwdMs ?? "-",
         "ref fwd ms": REF_FWD_MS[key] ?? "-",
         "x ref fwd": r.fwdMs && REF_FWD_MS[key] ? r.fwdMs / REF_FWD_MS[key] : "-",
+        "fwd+score ms": r.fullMs ?? "-",
+        "ref fwd+score": REF_FULL_MS[key] ?? "-",
         "peak RSS MiB": Math.round(r.rssMiB),
-        note: r.note,
+        note: [r.note, two.note].filter(Boolean).join("; "),
       });
       if (r.profile)
         profiles.push({ label: `width ${width}, ${size}x${size}, batch 8`, profile: r.profile });
       process.stderr.write(`done ${key}\n`);
     }
   }
-  printTable("U-Net training step and inference, wasm backend, 1 thread", rows);
+  printTable(
+    `U-Net training step (batch 8; 1 process, and 2 processes as train.processes = 2 runs it) and inference (batch 1), wasm backend with ${nativeKernelsLabel() ?? "no native kernels (not built)"}`,
+    rows,
+  );
   for (const p of profiles) {
     const total = p.profile.reduce((s, k) => s + k.ms, 0);
     printTable(

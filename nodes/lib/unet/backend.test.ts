@@ -3,6 +3,7 @@ import { describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
 import { createRng } from "../../sdk/rng.ts";
 import { initBackend } from "./backend.ts";
+import { nativeKernelCalls, setNativeKernelsEnabled } from "./native.ts";
 
 type Shape4 = [number, number, number, number];
 
@@ -62,18 +63,23 @@ const cases: { x: Shape4; w: Shape4; fused: boolean }[] = [
 ];
 
 describe("wasm conv gradients as forward convolutions", () => {
-  test("dx and dW match the pure-JS cpu backend (rel err < 1e-4)", async () => {
+  test("dx and dW match the pure-JS cpu backend (rel err < 1e-4)", async (t) => {
     await initBackend("cpu");
     const ref = cases.map((c, i) => convGrads(c.x, c.w, 10 * i, c.fused));
     const choice = await initBackend("wasm");
     assert.equal(choice.name, "wasm");
     assert.equal(tf.getBackend(), "wasm");
+    // The native kernels (native.test.ts) would take these calls: test the wasm route itself.
+    setNativeKernelsEnabled(false);
+    t.after(() => setNativeKernelsEnabled(true));
+    const calls = nativeKernelCalls();
     cases.forEach((c, i) => {
       const got = convGrads(c.x, c.w, 10 * i, c.fused);
       const label = `x ${c.x} w ${c.w}`;
       assert.ok(relErr(got[0], ref[i][0]) < 1e-4, `dx ${label}: ${relErr(got[0], ref[i][0])}`);
       assert.ok(relErr(got[1], ref[i][1]) < 1e-4, `dW ${label}: ${relErr(got[1], ref[i][1])}`);
     });
+    assert.equal(nativeKernelCalls(), calls);
   });
 
   test("an explicit native backend request fails with the install hint", async () => {

@@ -13,6 +13,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { registerGradients } from "./gradients.ts";
+import { nativeKernelsLabel, registerNativeConvKernels } from "./native.ts";
 
 registerGradients();
 
@@ -59,10 +60,12 @@ async function tryNative(pkg: string, backend: string): Promise<string | undefin
   }
 }
 
-async function tryWasm(): Promise<string | undefined> {
+async function tryWasm(say?: Log): Promise<string | undefined> {
   try {
     configureWasmPaths();
     registerWasmConvGradients();
+    const noNative = registerNativeConvKernels();
+    if (noNative) say?.(noNative);
     if (!(await tf.setBackend("wasm"))) return "wasm backend failed to initialise";
     await tf.ready();
     return undefined;
@@ -88,9 +91,9 @@ export async function initBackend(
     return { name: tf.getBackend(), reason: `requested; ${pkg} loaded` };
   }
   if (name === "wasm") {
-    const why = await tryWasm();
+    const why = await tryWasm(say);
     if (why) throw new Error(`backend 'wasm' requested but ${why}; reinstall node_modules`);
-    return { name: "wasm", reason: "requested" };
+    return { name: "wasm", reason: `requested${wasmKernels()}` };
   }
   if (name === "cpu") {
     await tf.setBackend("cpu");
@@ -111,14 +114,23 @@ export async function initBackend(
     misses.push(why);
     say(why);
   }
-  const wasmWhy = await tryWasm();
+  const wasmWhy = await tryWasm(say);
   if (!wasmWhy) {
-    return { name: "wasm", reason: `auto: ${misses.join("; ")}; using wasm (XNNPACK, SIMD)` };
+    return {
+      name: "wasm",
+      reason: `auto: ${misses.join("; ")}; using wasm (XNNPACK, SIMD)${wasmKernels()}`,
+    };
   }
   misses.push(wasmWhy);
   say(wasmWhy);
   await tf.setBackend("cpu");
   return { name: "cpu", reason: `auto: ${misses.join("; ")}; falling back to pure-JS cpu` };
+}
+
+/** ", with native OpenBLAS convolutions (…)" when they are installed on the wasm backend. */
+function wasmKernels(): string {
+  const label = nativeKernelsLabel();
+  return label ? `, with ${label}` : "";
 }
 
 // ---------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import {
   stateFloatCount,
   type TorchTensor,
 } from "./model.ts";
+import { loadNative, nativeKernelCalls, setNativeKernelsEnabled } from "./native.ts";
 
 const golden = JSON.parse(
   readFileSync(new URL("../../../test/fixtures/golden/unet_tiny.json", import.meta.url), "utf8"),
@@ -62,12 +63,20 @@ describe("U-Net model", () => {
    * wasm kernel) used to shift the centring enough for a 5e-5 error; the model now refines the
    * mean with a second pass over the residuals.
    */
-  for (const [backend, trainTol] of [
-    ["cpu", 1e-5],
-    ["wasm", 1e-5],
+  for (const [backend, trainTol, native] of [
+    ["cpu", 1e-5, false],
+    ["wasm", 1e-5, false],
+    ["wasm", 1e-5, true],
   ] as const) {
-    test(`golden unet_tiny: eval within 1e-5, train within ${trainTol} (${backend})`, async () => {
+    const label =
+      backend === "wasm" ? (native ? "wasm + native kernels" : "wasm kernels only") : backend;
+    test(`golden unet_tiny: eval within 1e-5, train within ${trainTol} (${label})`, {
+      skip: native && loadNative().why,
+    }, async (t) => {
       await initBackend(backend);
+      setNativeKernelsEnabled(native);
+      t.after(() => setNativeKernelsEnabled(true));
+      const calls = nativeKernelCalls();
       const model = createUNet(2, 1);
       const count = model.trainable.reduce((n, v) => n + v.size, 0);
       assert.equal(count, 17427);
@@ -99,54 +108,59 @@ describe("U-Net model", () => {
       assert.ok(dStats < 1e-5, `running stats after our update differ by ${dStats}`);
       x.dispose();
       disposeUNet(model);
+      if (backend === "wasm") assert.equal(nativeKernelCalls() > calls, native);
     });
   }
 
-  test("hand-written conv+BN+ReLU backward equals autodiff of the plain formula", async () => {
-    await initBackend("wasm");
-    tf.tidy(() => {
-      const seq = (k: number, f: (i: number) => number) =>
-        Float32Array.from({ length: k }, (_, i) => f(i));
-      const x = tf.tensor4d(
-        seq(2 * 5 * 6 * 3, (i) => Math.sin(i * 1.3)),
-        [2, 5, 6, 3],
-      );
-      const w = tf.tensor4d(
-        seq(9 * 3 * 4, (i) => Math.cos(i * 0.37) * 0.3),
-        [3, 3, 3, 4],
-      );
-      const b = tf.tensor1d([0.05, -0.1, 0.2, 0]);
-      const g = tf.tensor1d([1.1, 0.9, -0.5, 1.3]);
-      const be = tf.tensor1d([0.1, -0.2, 0.3, 0]);
-      const wts = tf.tensor4d(
-        seq(2 * 5 * 6 * 4, (i) => Math.cos(i * 0.7)),
-        [2, 5, 6, 4],
-      );
-      const t4 = (t: tf.Tensor) => t as tf.Tensor4D;
-      const t1 = (t: tf.Tensor) => t as tf.Tensor1D;
-      const custom = (...a: tf.Tensor[]) =>
-        tf.sum(
-          tf.mul(
-            convBnReluTrain(t4(a[0]), t4(a[1]), t1(a[2]), t1(a[3]), t1(a[4]), () => {}),
-            wts,
-          ),
+  for (const native of [false, true]) {
+    test(`hand-written conv+BN+ReLU backward equals autodiff of the plain formula (${native ? "native" : "wasm"} kernels)`, async (t) => {
+      await initBackend("wasm");
+      setNativeKernelsEnabled(native);
+      t.after(() => setNativeKernelsEnabled(true));
+      tf.tidy(() => {
+        const seq = (k: number, f: (i: number) => number) =>
+          Float32Array.from({ length: k }, (_, i) => f(i));
+        const x = tf.tensor4d(
+          seq(2 * 5 * 6 * 3, (i) => Math.sin(i * 1.3)),
+          [2, 5, 6, 3],
         );
-      const plain = (...a: tf.Tensor[]) => {
-        const y = tf.add(tf.conv2d(t4(a[0]), t4(a[1]), 1, "same"), a[2]);
-        const mean = tf.mean(y, [0, 1, 2]);
-        const c = tf.sub(y, mean);
-        const v = tf.mean(tf.square(c), [0, 1, 2]);
-        const out = tf.relu(tf.add(tf.mul(tf.div(c, tf.sqrt(tf.add(v, 1e-5))), a[3]), a[4]));
-        return tf.sum(tf.mul(out, wts));
-      };
-      const got = tf.grads(custom)([x, w, b, g, be]);
-      const want = tf.grads(plain)([x, w, b, g, be]);
-      for (let i = 0; i < 5; i++) {
-        const d = maxAbsDiff(got[i].dataSync(), want[i].dataSync());
-        assert.ok(d < 1e-4, `input ${i}: ${d}`);
-      }
+        const w = tf.tensor4d(
+          seq(9 * 3 * 4, (i) => Math.cos(i * 0.37) * 0.3),
+          [3, 3, 3, 4],
+        );
+        const b = tf.tensor1d([0.05, -0.1, 0.2, 0]);
+        const g = tf.tensor1d([1.1, 0.9, -0.5, 1.3]);
+        const be = tf.tensor1d([0.1, -0.2, 0.3, 0]);
+        const wts = tf.tensor4d(
+          seq(2 * 5 * 6 * 4, (i) => Math.cos(i * 0.7)),
+          [2, 5, 6, 4],
+        );
+        const t4 = (t: tf.Tensor) => t as tf.Tensor4D;
+        const t1 = (t: tf.Tensor) => t as tf.Tensor1D;
+        const custom = (...a: tf.Tensor[]) =>
+          tf.sum(
+            tf.mul(
+              convBnReluTrain(t4(a[0]), t4(a[1]), t1(a[2]), t1(a[3]), t1(a[4]), () => {}),
+              wts,
+            ),
+          );
+        const plain = (...a: tf.Tensor[]) => {
+          const y = tf.add(tf.conv2d(t4(a[0]), t4(a[1]), 1, "same"), a[2]);
+          const mean = tf.mean(y, [0, 1, 2]);
+          const c = tf.sub(y, mean);
+          const v = tf.mean(tf.square(c), [0, 1, 2]);
+          const out = tf.relu(tf.add(tf.mul(tf.div(c, tf.sqrt(tf.add(v, 1e-5))), a[3]), a[4]));
+          return tf.sum(tf.mul(out, wts));
+        };
+        const got = tf.grads(custom)([x, w, b, g, be]);
+        const want = tf.grads(plain)([x, w, b, g, be]);
+        for (let i = 0; i < 5; i++) {
+          const d = maxAbsDiff(got[i].dataSync(), want[i].dataSync());
+          assert.ok(d < 1e-4, `input ${i}: ${d}`);
+        }
+      });
     });
-  });
+  }
 
   test("flat state round-trips and rejects a wrong length", async () => {
     await initBackend("wasm");

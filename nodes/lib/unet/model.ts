@@ -6,6 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { createRng } from "../../sdk/rng.ts";
+import { BN_RELU, BN_RELU_GRAD, hasBatchNormKernels } from "./native.ts";
 
 export const BN_EPS = 1e-5;
 export const BN_MOMENTUM = 0.1;
@@ -115,8 +116,11 @@ export function createUNet(width: number, seed = 0): UNet {
     for (let k = 0; k < nw; k++) w[k] = 0.02 * rng.normal();
     const bound = 1 / Math.sqrt(9 * spec.cin);
     const b = new Float32Array(spec.cout).map(() => rng.uniform(-bound, bound));
+    // tf.variable shares the initial tensor's data and keeps it alive: free the tensor itself.
     const v = (data: Float32Array, shape: number[], name: string, trainable = true) =>
-      tf.variable(tf.tensor(data, shape), trainable, `unet${width}_${i}_${name}_${uid()}`);
+      tf.tidy(() =>
+        tf.variable(tf.tensor(data, shape), trainable, `unet${width}_${i}_${name}_${uid()}`),
+      );
     const layer: Layer = {
       spec,
       w: v(w, [3, 3, spec.cin, spec.cout], "w"),
@@ -171,6 +175,23 @@ function channelSum(t: tf.Tensor4D): tf.Tensor1D {
 
 /** Train-mode BatchNorm + ReLU forward: [out, x̂, mean, biased variance, 1/σ]. */
 function bnReluForward(y: tf.Tensor4D, g: tf.Tensor1D, be: tf.Tensor1D) {
+  if (hasBatchNormKernels()) {
+    const r = tf.engine().runKernel(
+      BN_RELU,
+      { y, gamma: g, beta: be },
+      {
+        epsilon: BN_EPS,
+      },
+    ) as tf.Tensor[];
+    const [out, xhat, mean, variance, invStd] = r as [
+      tf.Tensor4D,
+      tf.Tensor4D,
+      tf.Tensor1D,
+      tf.Tensor1D,
+      tf.Tensor1D,
+    ];
+    return { out, xhat, mean, variance, invStd };
+  }
   const n = y.size / y.shape[3];
   // Two-pass mean: a float32 one-pass mean shifted the first layer's centring (bias ~0.3,
   // batch spread ~0.008) by ~2e-4 of a standard deviation on wasm; averaging the residuals
@@ -195,6 +216,11 @@ function bnReluBackward(
   g: tf.Tensor1D,
   invStd: tf.Tensor1D,
 ) {
+  if (hasBatchNormKernels()) {
+    const r = tf.engine().runKernel(BN_RELU_GRAD, { dy, out, xhat, gamma: g, invStd }, {});
+    const [dy2, dGamma, dBeta, dBias] = r as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+    return { dy2, dGamma, dBeta, dBias };
+  }
   const n = dy.size / dy.shape[3];
   const dz = tf.mul(dy, tf.step(out)) as tf.Tensor4D;
   const dBeta = channelSum(dz);

@@ -5,6 +5,7 @@
  */
 import { initBackend } from "./backend.ts";
 import { setFlatState } from "./model.ts";
+import { setNativeThreads } from "./native.ts";
 import { Trainer } from "./train.ts";
 
 type Request =
@@ -25,6 +26,7 @@ process.on("message", async (m: Request) => {
   try {
     if (m.kind === "init") {
       await initBackend(m.backend as Parameters<typeof initBackend>[0]);
+      setNativeThreads(1);
       trainer = new Trainer({
         width: m.width,
         imageWidth: m.imageWidth,

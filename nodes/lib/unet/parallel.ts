@@ -8,6 +8,7 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { getFlatState } from "./model.ts";
+import { defaultNativeThreads, setNativeThreads } from "./native.ts";
 import type { PartnerGradients, Trainer } from "./train.ts";
 
 type Reply =
@@ -52,6 +53,8 @@ export class GradientPartner {
       stdio: ["ignore", "ignore", "inherit", "ipc"],
     });
     const partner = new GradientPartner(child);
+    // One core each: native kernels in both processes run one BLAS thread.
+    setNativeThreads(1);
     const ready = partner.wait("ready");
     const { width } = trainer.model;
     const { imageWidth, imageHeight } = trainer.options;
@@ -87,6 +90,7 @@ export class GradientPartner {
   }
 
   close(): void {
+    setNativeThreads(defaultNativeThreads());
     if (this.child.connected) this.child.disconnect();
     this.child.kill();
   }

@@ -1,14 +1,8 @@
 /**
- * Training presets. Seconds per step were measured by `npm run bench -- train` on a 2-core
- * AMD EPYC shared with other jobs (load average 2-9 during the runs, so the spread is up to 2x):
- * wasm backend, one thread, batch 8.
- *   width 16, 128 px: 4.2-5.0 s quiet, 10.9 s under load; inference 180 ms/image
- *   width 32, 128 px: 13.0 s quiet, 18.1 s under load; inference 390 ms/image
- *   width 16, 256 px: 25.9 s under load
- *   width 64, 128 px: ~69 s (one step, under load)
- *   width >= 32 at 256 px and width 128 at 128 px exceed the wasm backend's 4 GiB heap at
- *   batch 8, so the paper preset needs a native backend (tfjs-node) - the reference PyTorch run
- *   takes 12.5 s/step (128 px) and 45.3 s/step (256 px) at width 128.
+ * Training presets. Each says what it costs; docs/results.md has the measurements and commands.
+ * The short CPU presets trade the reference's width and learning rate for steps: on bottle at
+ * 128 px, width 8 with batch 4 and Adam 1e-3 beat width 16 / batch 8 / 1e-4 at every budget up
+ * to 30 minutes (it fits about 15x more steps in the same time on the wasm backend).
  */
 export interface TrainPreset {
   name: string;
@@ -17,7 +11,11 @@ export interface TrainPreset {
   batchSize: number;
   /** Reference schedule: 800 epochs; shorter presets scale the milestones with it. */
   epochs: number;
-  /** Measured seconds per training step (wasm, 1 thread), or null when not measured. */
+  /** Adam learning rate before the step schedule (reference: 1e-4). */
+  learningRate: number;
+  /** 2 = data-parallel over two processes (both cores with a one-thread backend). */
+  processes: 1 | 2;
+  /** Measured seconds per training step on this project's 2-core machine (wasm), or null. */
   secondsPerStep: number | null;
   note: string;
 }
@@ -29,7 +27,9 @@ export const PRESETS: Record<"tiny" | "demo" | "cpu-fast" | "cpu" | "paper", Tra
     width: 4,
     batchSize: 2,
     epochs: 2,
-    secondsPerStep: 0.9,
+    learningRate: 1e-4,
+    processes: 1,
+    secondsPerStep: null,
     note: "tests only; a few steps",
   },
   demo: {
@@ -38,26 +38,32 @@ export const PRESETS: Record<"tiny" | "demo" | "cpu-fast" | "cpu" | "paper", Tra
     width: 8,
     batchSize: 8,
     epochs: 40,
+    learningRate: 1e-4,
+    processes: 1,
     secondsPerStep: 0.55,
-    note: "the built-in demo data in a few minutes (0.55 s/step measured on an idle machine)",
+    note: "the built-in demo data in a few minutes",
   },
   "cpu-fast": {
     name: "cpu-fast",
     imageSize: 128,
-    width: 16,
-    batchSize: 8,
-    epochs: 100,
-    secondsPerStep: 5,
-    note: "quick CPU model",
+    width: 8,
+    batchSize: 4,
+    epochs: 300,
+    learningRate: 1e-3,
+    processes: 2,
+    secondsPerStep: 0.12,
+    note: "a 2-core CPU: bottle (209 images) in about 30 minutes",
   },
   cpu: {
     name: "cpu",
     imageSize: 128,
-    width: 32,
+    width: 16,
     batchSize: 8,
-    epochs: 200,
-    secondsPerStep: 13,
-    note: "better CPU model",
+    epochs: 100,
+    learningRate: 1e-3,
+    processes: 2,
+    secondsPerStep: 1.3,
+    note: "a wider model for a 2-core CPU: bottle in about an hour",
   },
   paper: {
     name: "paper",
@@ -65,6 +71,8 @@ export const PRESETS: Record<"tiny" | "demo" | "cpu-fast" | "cpu" | "paper", Tra
     width: 128,
     batchSize: 8,
     epochs: 800,
+    learningRate: 1e-4,
+    processes: 1,
     secondsPerStep: null,
     note: "reference setting (EDGREC.md §4-5); does not fit the wasm heap, needs tfjs-node",
   },

@@ -106,6 +106,7 @@ describe("Trainer", () => {
   test("presets cover tiny to paper", () => {
     assert.equal(PRESETS.paper.width, 128);
     assert.equal(PRESETS.paper.imageSize, 256);
-    assert.equal(PRESETS["cpu-fast"].width, 16);
+    assert.equal(PRESETS.paper.learningRate, 1e-4);
+    assert.equal(PRESETS["cpu-fast"].width, 8);
   });
 });

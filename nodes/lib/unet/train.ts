@@ -90,8 +90,11 @@ export class Trainer {
     }
     this.options = { lr: 1e-4, ...options };
     this.model = createUNet(options.width, options.seed);
-    this.m = this.model.trainable.map((p) => tf.variable(tf.zerosLike(p), false));
-    this.v = this.model.trainable.map((p) => tf.variable(tf.zerosLike(p), false));
+    // In a tidy: tf.variable keeps the zeros tensor's data, the tidy frees the tensor itself.
+    const zeros = () =>
+      this.model.trainable.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+    this.m = zeros();
+    this.v = zeros();
   }
 
   /** Optimiser steps taken so far. */
