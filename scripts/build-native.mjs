@@ -1,7 +1,8 @@
 // Builds the optional native convolution kernels (native/kernels.c -> dist/native/edgrec_kernels.node)
 // with the host's C compiler against OpenBLAS. Optional by design: without a compiler or
 // libopenblas-dev it prints why and exits 0, and training runs on the wasm kernels alone.
-// Usage: node scripts/build-native.mjs [--require]   (--require: fail instead of skipping)
+// Usage: node scripts/build-native.mjs [--require] [--force] [--out FILE]
+//   --require: fail instead of skipping; --force: rebuild even when up to date
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, renameSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -10,9 +11,13 @@ import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const source = join(root, "native/kernels.c");
-const outDir = join(root, "dist/native");
-const out = join(outDir, "edgrec_kernels.node");
-const required = process.argv.includes("--require");
+const argv = process.argv.slice(2);
+const out = argv.includes("--out")
+  ? resolve(argv[argv.indexOf("--out") + 1])
+  : join(root, "dist/native/edgrec_kernels.node");
+const outDir = dirname(out);
+const required = argv.includes("--require");
+const shown = out.startsWith(root) ? out.slice(root.length + 1) : out;
 
 function skip(why) {
   const hint =
@@ -27,8 +32,12 @@ function skip(why) {
 }
 
 if (process.platform === "win32") skip("building on Windows is not supported");
-if (existsSync(out) && statSync(out).mtimeMs > statSync(source).mtimeMs) {
-  process.stdout.write(`${out.slice(root.length + 1)} is up to date\n`);
+if (
+  !argv.includes("--force") &&
+  existsSync(out) &&
+  statSync(out).mtimeMs > statSync(source).mtimeMs
+) {
+  process.stdout.write(`${shown} is up to date\n`);
   process.exit(0);
 }
 
@@ -74,4 +83,4 @@ if (blas.status !== 0) {
   skip(`compiling native/kernels.c failed (${first.trim().slice(0, 300)})`);
 }
 renameSync(tmp, out);
-process.stdout.write(`${out.slice(root.length + 1)} built (OpenBLAS)\n`);
+process.stdout.write(`${shown} built (OpenBLAS)\n`);

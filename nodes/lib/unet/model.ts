@@ -321,11 +321,17 @@ function convBnRelu(layer: Layer, x: tf.Tensor4D, train: boolean, stats?: StatUp
         layer.spec.cin > 1,
       );
     }
-    // Eval: per-channel affine from running statistics.
-    const y = tf.fused.conv2d({ x, filter: w as tf.Tensor4D, bias: b, strides: 1, pad: "same" });
+    // Eval: BatchNorm is a per-channel affine map of the conv output, folded into the filter
+    // and bias so that conv, BN and ReLU are one fused kernel call.
     const scale = tf.div(gamma, tf.sqrt(tf.add(runVar, BN_EPS)));
-    const shift = tf.sub(beta, tf.mul(runMean, scale));
-    return tf.relu(tf.add(tf.mul(y, scale), shift)) as tf.Tensor4D;
+    return tf.fused.conv2d({
+      x,
+      filter: tf.mul(w, scale) as tf.Tensor4D,
+      bias: tf.add(tf.mul(tf.sub(b, runMean), scale), beta),
+      strides: 1,
+      pad: "same",
+      activation: "relu",
+    });
   });
 }
 

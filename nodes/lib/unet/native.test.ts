@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 import { createRng } from "../../sdk/rng.ts";
 import { initBackend } from "./backend.ts";
@@ -169,5 +174,31 @@ describe("native kernel loading", () => {
   test("says why when they are unavailable, naming the fix", () => {
     if (native.mod) assert.equal(native.why, undefined);
     else assert.match(native.why ?? "", /npm run build|EDGREC_NATIVE/);
+  });
+});
+
+describe("native kernel build script", () => {
+  const script = fileURLToPath(new URL("../../../scripts/build-native.mjs", import.meta.url));
+  const out = join(mkdtempSync(join(tmpdir(), "edgrec-native-")), "k.node");
+  const build = (env: Record<string, string>, ...args: string[]) =>
+    spawnSync(process.execPath, [script, "--force", "--out", out, ...args], {
+      encoding: "utf8",
+      env: { ...process.env, ...env },
+    });
+
+  test("without a compiler it says why and how to get them, and exits 0", () => {
+    const r = build({ CC: "/nonexistent/cc" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /native kernels skipped: no C compiler.*apt-get install gcc libopenblas-dev/,
+    );
+    assert.equal(existsSync(out), false);
+  });
+
+  test("--require turns the skip into a failure", () => {
+    const r = build({ CC: "/nonexistent/cc" }, "--require");
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /no C compiler/);
   });
 });
