@@ -56,7 +56,9 @@ export const trainParams = z.object({
     .min(0)
     .max(1)
     .default(0)
-    .describe("Adam learning rate (0 = the preset's: 1e-4 for paper and demo, higher for the short CPU presets)"),
+    .describe(
+      "Adam learning rate (0 = the preset's: 1e-4 for paper and demo, higher for the short CPU presets)",
+    ),
   processes: z
     .number()
     .int()
