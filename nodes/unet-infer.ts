@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
 import { ensureBackend, type ModelHandle } from "./lib/model/handle.ts";
-import { assertModelFits } from "./lib/unet/checkpoint.ts";
+import { assertModelChannels, assertModelFits } from "./lib/unet/checkpoint.ts";
 import { forward } from "./lib/unet/model.ts";
 import { dataError } from "./sdk/errors.ts";
 import type { FloatImage } from "./sdk/image.ts";
@@ -13,15 +13,16 @@ export default defineNode({
   title: "U-Net infer",
   category: "Model",
   description:
-    "Reconstructs the colour image from its edge image with a trained model (eval mode: BatchNorm uses running statistics). The output is unclamped, as in the method. Refuses an edge image whose size differs from the model's training size. Reconstructions are cached on disk.",
+    "Reconstructs the colour image from its edge image (or, for a DeAE model, from the image itself) with a trained model (eval mode: BatchNorm uses running statistics). The output is unclamped, as in the method. Refuses an input whose size or channel count differs from what the model was trained on. Reconstructions are cached on disk.",
   kind: "map",
   diskCache: true,
   inputs: {
     model: { type: "Model" },
     edge: {
-      type: "Gray",
-      title: "input (edge)",
-      description: "Same kind of input the model was trained on",
+      type: "NetInput",
+      title: "edge (or image for DeAE)",
+      description:
+        "The same kind of input the model was trained on: the edge image for EdgRec, the gray or RGB image itself for the DeAE ablation (the manifest's channelsIn)",
     },
   },
   outputs: { reconstruction: { type: "Image" } },
@@ -42,6 +43,17 @@ export default defineNode({
     const handle = prepared as ModelHandle;
     const edge = inputs.edge as FloatImage;
     try {
+      assertModelChannels(handle.manifest, edge);
+    } catch (err) {
+      throw dataError(
+        "E_MODEL_CHANNELS",
+        `node "${ctx.nodeId}": ${(err as Error).message}`,
+        handle.manifest.channelsIn === 1
+          ? "connect the edge input to a morph-edge output (or the gray image, for a gray DeAE model), as in the graph that trained the model"
+          : "connect the edge input to the RGB image itself, as in the DeAE graph that trained the model",
+      );
+    }
+    try {
       assertModelFits(handle.manifest, edge);
     } catch (err) {
       throw dataError(
@@ -51,7 +63,7 @@ export default defineNode({
       );
     }
     const data = tf.tidy(() => {
-      const x = tf.tensor4d(edge.data, [1, edge.height, edge.width, 1]);
+      const x = tf.tensor4d(edge.data, [1, edge.height, edge.width, edge.channels]);
       return forward(handle.model, x, false).dataSync() as Float32Array;
     });
     return {

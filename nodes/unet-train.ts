@@ -1,7 +1,9 @@
 /**
- * U-Net training driver. Pulls corrupted edge images and clean targets from the upstream
- * pipeline in shuffled batches (fresh corruption every epoch), reports loss, images per
- * second and ETA, previews reconstructions, checkpoints atomically and resumes exactly.
+ * U-Net training driver. Pulls corrupted edge images (or, for the DeAE baseline, the corrupted
+ * images themselves, gray or RGB) and clean targets from the upstream pipeline in shuffled
+ * batches (fresh corruption every epoch), reports loss, images per second and ETA, previews
+ * reconstructions, checkpoints atomically and resumes exactly. The network is built for the
+ * channel count of the first input sample.
  */
 import { existsSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
@@ -131,7 +133,7 @@ export function availableTrainingBytes(): number {
 
 /** Fails before the first step when the predicted peak does not fit (see lib/unet/memory.ts). */
 function checkTrainingMemory(
-  shape: { width: number; batchSize: number; imageSize: number },
+  shape: { width: number; batchSize: number; imageSize: number; inputChannels: number },
   nodeId: string,
 ): void {
   try {
@@ -176,15 +178,15 @@ export default defineNode({
   title: "U-Net train",
   category: "Model",
   description:
-    "Trains the EdgRec U-Net (additive skips, bilinear upsampling, BatchNorm, no output activation) to rebuild the clean colour image from the edge image of its corrupted version. Loss L2 + SSIM, Adam. Checkpoints every N steps; a stopped run resumes from its last checkpoint with the same result.",
+    "Trains the EdgRec U-Net (additive skips, bilinear upsampling, BatchNorm, no output activation) to rebuild the clean colour image from the edge image of its corrupted version (or, for the DeAE baseline, from the corrupted image itself, gray or RGB: the network is built for the input's channel count). Loss L2 + SSIM, Adam. Checkpoints every N steps; a stopped run resumes from its last checkpoint with the same result.",
   kind: "task",
   seeded: true,
   inputs: {
     edge: {
-      type: "Gray",
-      title: "input (edge)",
+      type: "NetInput",
+      title: "edge (or image for DeAE)",
       description:
-        "EdgRec feeds the morphological edge of the corrupted image; the DeAE ablation feeds the gray image itself",
+        "EdgRec feeds the morphological edge of the corrupted image; the DeAE ablation feeds the corrupted RGB image itself. 1 or 3 channels, the same for every sample; the model records it",
     },
     target: { type: "Image", title: "clean target" },
   },
@@ -222,7 +224,14 @@ export default defineNode({
     ctx.log.info({ backend }, `tfjs backend ${backend.name}: ${backend.reason}`);
     const s = resolveTrainSettings(params);
     const first = await edges.get(0, 0);
-    const { width: w, height: h } = first;
+    const { width: w, height: h, channels } = first;
+    if (channels !== 1 && channels !== 3) {
+      throw dataError(
+        "E_INPUT_CHANNELS",
+        `node "${ctx.nodeId}": the edge input has ${channels} channels; the U-Net reads 1 (edge or gray image) or 3 (RGB image)`,
+        "connect a morph-edge output (EdgRec), or the gray or RGB image itself (DeAE)",
+      );
+    }
     if (w !== s.imageSize || h !== s.imageSize) {
       ctx.warn(
         `training at ${w}x${h}; preset ${params.preset} is meant for ${s.imageSize}x${s.imageSize} (set the dataset size to match)`,
@@ -230,12 +239,16 @@ export default defineNode({
     }
     // a non-square or odd size is refused by the Trainer with its own message; estimate its bound
     const side = Math.max(16, Math.ceil(Math.max(w, h) / 16) * 16);
-    checkTrainingMemory({ width: s.width, batchSize: s.batchSize, imageSize: side }, ctx.nodeId);
+    checkTrainingMemory(
+      { width: s.width, batchSize: s.batchSize, imageSize: side, inputChannels: channels },
+      ctx.nodeId,
+    );
     const n = edges.length;
     const stepsPerEpoch = Math.ceil(n / s.batchSize);
     const totalSteps = stepsPerEpoch * s.epochs;
     const trainer = new Trainer({
       width: s.width,
+      inputChannels: channels,
       imageWidth: w,
       imageHeight: h,
       epochs: s.epochs,
@@ -286,7 +299,8 @@ export default defineNode({
         const order = epochOrder(n, ctx.seed, epoch);
         const at = (step % stepsPerEpoch) * s.batchSize;
         const idx = order.slice(at, at + s.batchSize);
-        const edgeBatch = new Float32Array(idx.length * w * h);
+        const per = w * h * channels;
+        const edgeBatch = new Float32Array(idx.length * per);
         const targetBatch = new Float32Array(idx.length * w * h * 3);
         for (let j = 0; j < idx.length; j++) {
           // epoch + 1: epoch 0 of the corruption stream is kept for previews
@@ -294,7 +308,17 @@ export default defineNode({
             edges.get(idx[j], epoch + 1),
             targets.get(idx[j], epoch + 1),
           ]);
-          edgeBatch.set(e.data, j * w * h);
+          if (e.data.length !== per || t.data.length !== w * h * 3) {
+            const got = e.data.length !== per ? e : t;
+            throw dataError(
+              "E_INPUT_SHAPE",
+              `node "${ctx.nodeId}": sample ${edges.info(idx[j]).id} gives a ` +
+                `${got.width}x${got.height}x${got.channels} ${got === e ? "edge input" : "target"}, ` +
+                `but training runs on ${w}x${h}x${got === e ? channels : 3} (set by the first sample)`,
+              "give every sample the same size (dataset size or resize node) and the same kind of input",
+            );
+          }
+          edgeBatch.set(e.data, j * per);
           targetBatch.set(t.data, j * w * h * 3);
         }
         let r: { loss: number; l2: number; ssim: number };
@@ -326,7 +350,7 @@ export default defineNode({
           },
         });
         if (trainer.steps % params.previewEvery === 0 || trainer.steps === 1) {
-          const rec = trainer.predict(edgeBatch.subarray(0, w * h));
+          const rec = trainer.predict(edgeBatch.subarray(0, per));
           ctx.preview(
             "reconstruction",
             { kind: "image", image: { width: w, height: h, channels: 3, data: rec } },
@@ -351,11 +375,12 @@ export default defineNode({
       trainedMinutes: trainedMs / 60000,
       backend: backend.name,
       width: s.width,
+      inputChannels: channels,
       batchSize: s.batchSize,
       learningRate: s.learningRate,
       processes: s.processes,
     });
-    const manifest = makeManifest(s.width, {
+    const manifest = makeManifest(trainer.model, {
       inputSize: { width: w, height: h },
       preset: params.preset,
       steps: trainer.steps,

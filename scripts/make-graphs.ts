@@ -223,12 +223,14 @@ function evaluationAblation(kind: "l2" | "ssim" | "msgms" | "color"): Builder {
 
 function deae(): Builder {
   const b = defaultGraph();
-  // The denoising autoencoder sees the corrupted gray image instead of its edge.
-  b.drop("train_edge").drop("test_edge").drop("val_edge");
+  // The denoising autoencoder is image to image: the same U-Net reads the corrupted RGB image
+  // (3 input channels) and rebuilds the clean RGB image; test and validation images go in as
+  // they are. No grayscale or edge step remains.
+  for (const split of ["train", "test", "val"]) b.drop(`${split}_gray`).drop(`${split}_edge`);
   b.wire(
-    ["train_gray.gray", "train.edge"],
-    ["test_gray.gray", "test_infer.edge"],
-    ["val_gray.gray", "val_infer.edge"],
+    ["corrupt.corrupted", "train.edge"],
+    ["data.test", "test_infer.edge"],
+    ["data.validation", "val_infer.edge"],
   );
   return b;
 }
@@ -249,7 +251,7 @@ const out: Record<string, Graph> = {
   "edgrec-inspect.json": inspectGraph(),
   "ablations/deae.json": deae().graph(
     "ablation-deae",
-    "Ablation: image-to-image denoising autoencoder baseline. The network rebuilds colour from the corrupted gray image itself instead of its morphological edge (the closest single-channel form of the paper's DeAE).",
+    "Ablation: the paper's DeAE baseline, an image-to-image denoising autoencoder. The same U-Net reads the corrupted RGB image itself (3 input channels) instead of the morphological edge of its gray version, and rebuilds the clean RGB image; test and validation images are fed to it as they are, and scored as in EdgRec.",
   ),
   "ablations/eval-l2.json": evaluationAblation("l2").graph(
     "ablation-eval-l2",

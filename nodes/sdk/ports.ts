@@ -51,6 +51,23 @@ export const PORT_TYPES = {
     range: "[0, 1]",
     color: "#ab47bc",
   },
+  /*
+   * The reconstruction network's input. EdgRec feeds the edge image; the DeAE ablation feeds
+   * the (corrupted) image itself, gray or RGB. One type for both keeps the port name `edge` of
+   * U-Net train / infer (saved graphs stay valid) while letting an RGB image connect; typing
+   * the port Gray or Edge and widening that type would instead let colour images reach every
+   * gray/edge input (grayscale-only kernels). The channel count is fixed per model: U-Net
+   * train builds the network for its first sample, U-Net infer refuses a different count.
+   */
+  NetInput: {
+    title: "Edge or image",
+    perSample: true,
+    description:
+      "U-Net input: an edge image (EdgRec) or, for the DeAE baseline, the image itself (gray or RGB), in [0, 1]. A trained model reads only the channel count it was trained on.",
+    range: "[0, 1]",
+    // The Edge colour: in the default graph this port carries edges.
+    color: "#ab47bc",
+  },
   Mask: {
     title: "Mask",
     perSample: true,
@@ -113,10 +130,12 @@ export const PORT_TYPE_IDS = Object.keys(PORT_TYPES) as PortTypeId[];
 /**
  * Which output types may feed which input types. Beyond identity: an edge or a mask is a
  * one-channel image, so gray-image inputs accept them; the reverse is refused because an edge
- * input (the U-Net's) must really be an edge.
+ * input must really be an edge. The U-Net's input (NetInput) accepts what it accepted when it
+ * was typed Gray (gray, edge, mask) plus colour images for the RGB DeAE baseline.
  */
 const WIDENING: Partial<Record<PortTypeId, PortTypeId[]>> = {
   Gray: ["Edge", "Mask"],
+  NetInput: ["Edge", "Gray", "Image", "Mask"],
 };
 
 export function canConnect(from: PortTypeId, to: PortTypeId): boolean {

@@ -90,6 +90,9 @@ describe("saved graphs", () => {
       }
       assert.ok(existsSync(join(tmp, "model", "manifest.json")));
       assert.ok(existsSync(join(tmp, "model", "threshold.json")));
+      // DeAE is image to image: its U-Net reads the corrupted RGB image, EdgRec's the edge.
+      const manifest = JSON.parse(readFileSync(join(tmp, "model", "manifest.json"), "utf8"));
+      assert.equal(manifest.channelsIn, file === "ablations/deae.json" ? 3 : 1, file);
     });
   }
 

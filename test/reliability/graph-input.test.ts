@@ -62,11 +62,13 @@ const CASES: Case[] = [
   {
     name: "a type mismatch",
     content: (g) => {
-      const e = g.edges.find((x) => x.to.node === "train" && x.to.port === "edge")!;
+      // A colour image into the morphological edge's gray input (the U-Net's own input now
+      // accepts colour images, for the DeAE ablation).
+      const e = g.edges.find((x) => x.to.node === "train_edge" && x.to.port === "gray")!;
       e.from = { node: "data", port: "train" };
     },
     code: "E_PORT_TYPE_MISMATCH",
-    names: /"train\.edge"/,
+    names: /"train_edge\.gray"/,
   },
   {
     name: "a missing input",

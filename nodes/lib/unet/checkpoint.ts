@@ -8,7 +8,13 @@ import { mkdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { writeFileAtomic } from "../../../apps/runner/src/atomic.ts";
-import { createUNet, setFlatState, stateFloatCount, type UNet } from "./model.ts";
+import {
+  createUNet,
+  type InputChannels,
+  setFlatState,
+  stateFloatCount,
+  type UNet,
+} from "./model.ts";
 
 export const ARCHITECTURE = "edgrec-unet";
 export const WEIGHTS_FILE = "weights.bin";
@@ -19,7 +25,12 @@ export const manifestSchema = z.object({
   formatVersion: z.literal(1),
   width: z.number().int().positive(),
   inputSize: z.object({ width: z.number().int().positive(), height: z.number().int().positive() }),
-  channelsIn: z.literal(1),
+  /**
+   * Input channels the network was built and trained for: 1 (edge image, or the gray image of
+   * the DeAE ablation) or 3 (RGB image, DeAE). Written since the first format version, always
+   * 1 before 3-channel models existed; a manifest without it loads as 1.
+   */
+  channelsIn: z.literal([1, 3]).default(1),
   channelsOut: z.literal(3),
   channelOrder: z.literal("RGB"),
   preset: z.string(),
@@ -51,18 +62,24 @@ export type ManifestInput = Omit<
 /** Temp file, fsync, rename: a crash leaves the old file or the new one, never half of one. */
 const atomicWrite = writeFileAtomic;
 
-/** A complete manifest for a network of `width`: the fixed fields filled in, then validated. */
-export function makeManifest(width: number, info: ManifestInput): ModelManifest {
+/**
+ * A complete manifest for a network of `net.width` reading `net.inputChannels` channels: the
+ * fixed fields filled in from the network, then validated.
+ */
+export function makeManifest(
+  net: { width: number; inputChannels: InputChannels },
+  info: ManifestInput,
+): ModelManifest {
   return manifestSchema.parse({
     ...info,
     architecture: ARCHITECTURE,
     formatVersion: 1,
-    width,
-    channelsIn: 1,
+    width: net.width,
+    channelsIn: net.inputChannels,
     channelsOut: 3,
     channelOrder: "RGB",
     weightsFile: WEIGHTS_FILE,
-    weightFloats: stateFloatCount(width),
+    weightFloats: stateFloatCount(net.width, net.inputChannels),
     createdAt: new Date().toISOString(),
   });
 }
@@ -74,13 +91,14 @@ export async function saveModel(
   state: Float32Array,
   info: ManifestInput,
 ): Promise<ModelManifest> {
-  const floats = stateFloatCount(model.width);
+  const floats = stateFloatCount(model.width, model.inputChannels);
   if (state.length !== floats) {
     throw new Error(
-      `saveModel: state has ${state.length} floats, width ${model.width} needs ${floats}`,
+      `saveModel: state has ${state.length} floats, width ${model.width} with ` +
+        `${model.inputChannels} input channel(s) needs ${floats}`,
     );
   }
-  const manifest = makeManifest(model.width, info);
+  const manifest = makeManifest(model, info);
   await mkdir(dir, { recursive: true });
   const bytes = new Uint8Array(state.buffer, state.byteOffset, state.byteLength);
   await atomicWrite(join(dir, WEIGHTS_FILE), bytes);
@@ -107,10 +125,13 @@ export async function readManifest(dir: string): Promise<ModelManifest> {
         `${issue.message}; retrain or point at an EdgRec model folder`,
     );
   }
-  if (parsed.data.weightFloats !== stateFloatCount(parsed.data.width)) {
+  const { width, channelsIn, weightFloats } = parsed.data;
+  const want = stateFloatCount(width, channelsIn);
+  if (weightFloats !== want) {
     throw new Error(
-      `loadModel: ${path} says width ${parsed.data.width} but weightFloats ` +
-        `${parsed.data.weightFloats}; the manifest is inconsistent, retrain`,
+      `loadModel: ${path} says width ${width} but weightFloats ${weightFloats} (a width-${width} ` +
+        `network with ${channelsIn} input channel(s) has ${want}); the manifest is ` +
+        "inconsistent, retrain",
     );
   }
   return parsed.data;
@@ -124,14 +145,15 @@ export async function loadModel(dir: string): Promise<{ manifest: ModelManifest;
   const size = (await stat(path)).size;
   if (size !== want) {
     throw new Error(
-      `loadModel: ${path} has ${size} bytes, a width-${manifest.width} ${ARCHITECTURE} needs ` +
-        `${want}; the file is truncated or from another model, retrain or restore it`,
+      `loadModel: ${path} has ${size} bytes, a width-${manifest.width} ${ARCHITECTURE} with ` +
+        `${manifest.channelsIn} input channel(s) needs ${want}; the file is truncated or from ` +
+        "another model, retrain or restore it",
     );
   }
   const buf = await readFile(path);
   const flat = new Float32Array(manifest.weightFloats);
   new Uint8Array(flat.buffer).set(buf);
-  const model = createUNet(manifest.width, manifest.seed);
+  const model = createUNet(manifest.width, manifest.seed, manifest.channelsIn);
   setFlatState(model, flat);
   return { manifest, model };
 }
@@ -146,6 +168,28 @@ export function assertModelFits(
     throw new Error(
       `model was trained on ${width}x${height} images but got ${size.width}x${size.height}; ` +
         `resize the input to ${width}x${height} (resize node) or train a model at this size`,
+    );
+  }
+}
+
+/** "1-channel (edge or gray)" / "3-channel (RGB)": what a channel count means here. */
+function describeChannels(k: number): string {
+  return k === 1 ? "1-channel (edge or gray)" : k === 3 ? "3-channel (RGB)" : `${k}-channel`;
+}
+
+/**
+ * Throws when `image` has a channel count other than the one the model was trained on
+ * (manifest.channelsIn): an EdgRec model reads edge images, a DeAE model the image itself.
+ */
+export function assertModelChannels(
+  manifest: Pick<ModelManifest, "channelsIn">,
+  image: { channels: number },
+): void {
+  if (image.channels !== manifest.channelsIn) {
+    throw new Error(
+      `model was trained on ${describeChannels(manifest.channelsIn)} images but got a ` +
+        `${describeChannels(image.channels)} image; feed it the same kind of input as the ` +
+        "graph that trained it, or train a model on this input",
     );
   }
 }

@@ -48,6 +48,22 @@ describe("training memory estimate", () => {
     );
   });
 
+  test("3 input channels add the larger input and first convolution, nothing else", () => {
+    const shape = { width: 16, batchSize: 8, imageSize: 128 };
+    const one = estimateTrainingBytes(shape);
+    assert.deepEqual(estimateTrainingBytes({ ...shape, inputChannels: 1 }), one);
+    const three = estimateTrainingBytes({ ...shape, inputChannels: 3 });
+    assert.equal(three.activationBytes - one.activationBytes, 4 * 8 * 128 * 128 * 2);
+    // parameters, gradients, Adam m and v of the 18·16 extra first-layer weights
+    assert.equal(three.stateBytes - one.stateBytes, 4 * 5 * 18 * 16);
+    assert.equal(three.lossBytes, one.lossBytes);
+    assert.throws(() => estimateTrainingBytes({ ...shape, inputChannels: 2 }), /got 2/);
+    assert.throws(
+      () => assertTrainingFits({ ...shape, width: 128, inputChannels: 3 }, 2 ** 30, "node x"),
+      /node x: width 128, batch 8 at 128x128 \(3-channel input\) needs about/,
+    );
+  });
+
   test("the paper preset is predicted to need many GiB (it is meant for a GPU)", () => {
     const paper = estimateTrainingBytes({ width: 128, batchSize: 8, imageSize: 256 });
     assert.ok(paper.bytes > 8 * 2 ** 30, formatBytes(paper.bytes));

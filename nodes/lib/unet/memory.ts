@@ -8,7 +8,7 @@
  * state is weights + gradients + two Adam moments. The per-layer and loss factors are
  * calibrated against tf.profile() peak bytes of real steps (see memory.test.ts).
  */
-import { layerSpecs, paramCount, stateFloatCount } from "./model.ts";
+import { checkInputChannels, layerSpecs, paramCount, stateFloatCount } from "./model.ts";
 
 export interface TrainingShape {
   /** U-Net base width C (>= 1). */
@@ -17,6 +17,8 @@ export interface TrainingShape {
   batchSize: number;
   /** Square training size in pixels (multiple of 16). */
   imageSize: number;
+  /** Channels of the input images: 1 (edge or gray, the default) or 3 (RGB, DeAE). */
+  inputChannels?: number;
 }
 
 export interface MemoryEstimate {
@@ -65,8 +67,8 @@ function levelOf(key: string): number {
  * Throws on shapes the trainer would refuse (non-positive values, size not a multiple of 16).
  */
 export function estimateTrainingBytes(shape: TrainingShape): MemoryEstimate {
-  const { width, batchSize, imageSize } = shape;
-  for (const [k, v] of Object.entries(shape)) {
+  const { width, batchSize, imageSize, inputChannels = 1 } = shape;
+  for (const [k, v] of Object.entries({ width, batchSize, imageSize })) {
     if (!Number.isInteger(v) || v < 1) {
       throw new Error(`estimateTrainingBytes: ${k} must be a positive integer, got ${v}`);
     }
@@ -74,14 +76,15 @@ export function estimateTrainingBytes(shape: TrainingShape): MemoryEstimate {
   if (imageSize % 16 !== 0) {
     throw new Error(`estimateTrainingBytes: imageSize ${imageSize} is not a multiple of 16`);
   }
-  let activationFloats = batchSize * imageSize * imageSize; // the input
-  for (const s of layerSpecs(width)) {
+  checkInputChannels(inputChannels);
+  let activationFloats = batchSize * imageSize * imageSize * inputChannels; // the input
+  for (const s of layerSpecs(width, inputChannels)) {
     const side = imageSize / 2 ** levelOf(s.key);
     activationFloats += ACTIVATION_FACTOR * batchSize * side * side * s.cout;
   }
   const lossFloats = LOSS_FACTOR * batchSize * imageSize * imageSize * 3;
   // weights+running stats, gradients, Adam m and v (plus one transient update per tensor)
-  const stateFloats = stateFloatCount(width) + 4 * paramCount(width);
+  const stateFloats = stateFloatCount(width, inputChannels) + 4 * paramCount(width, inputChannels);
   const activationBytes = 4 * activationFloats;
   const lossBytes = 4 * lossFloats;
   const stateBytes = 4 * stateFloats;
@@ -111,9 +114,10 @@ export function assertTrainingFits(
 ): MemoryEstimate {
   const est = estimateTrainingBytes(shape);
   if (est.bytes > availableBytes) {
-    const { width, batchSize, imageSize } = shape;
+    const { width, batchSize, imageSize, inputChannels = 1 } = shape;
+    const input = inputChannels === 1 ? "" : ` (${inputChannels}-channel input)`;
     throw new Error(
-      `${what}: width ${width}, batch ${batchSize} at ${imageSize}x${imageSize} needs about ` +
+      `${what}: width ${width}, batch ${batchSize} at ${imageSize}x${imageSize}${input} needs about ` +
         `${formatBytes(est.bytes)} (activations ${formatBytes(est.activationBytes)}, loss ` +
         `${formatBytes(est.lossBytes)}, weights+Adam ${formatBytes(est.stateBytes)}) but only ` +
         `${formatBytes(availableBytes)} is available; use a smaller preset (cpu-fast or tiny), ` +

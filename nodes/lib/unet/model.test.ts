@@ -5,11 +5,13 @@ import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "./backend.ts";
 import {
   applyStatUpdates,
+  checkInputChannels,
   convBnReluTrain,
   createUNet,
   disposeUNet,
   forward,
   getFlatState,
+  layerSpecs,
   loadTorchStateDict,
   paramCount,
   type StatUpdates,
@@ -48,6 +50,46 @@ describe("U-Net model", () => {
     assert.equal(paramCount(64), 17270787);
     assert.equal(paramCount(128), 69046275);
     assert.equal(paramCount(2), golden.param_count.base_width_2);
+  });
+
+  test("input channels change only the first convolution; 1 is the default", () => {
+    for (const c of [2, 64, 128]) {
+      assert.equal(paramCount(c, 1), paramCount(c));
+      assert.equal(stateFloatCount(c, 1), stateFloatCount(c));
+      // block1.0 grows from 3x3x1xc to 3x3x3xc weights
+      assert.equal(paramCount(c, 3) - paramCount(c, 1), 18 * c);
+      assert.equal(stateFloatCount(c, 3) - stateFloatCount(c, 1), 18 * c);
+      const [one, three] = [layerSpecs(c, 1), layerSpecs(c, 3)];
+      assert.deepEqual(three.slice(1), one.slice(1));
+      assert.deepEqual([one[0].cin, three[0].cin], [1, 3]);
+    }
+    assert.throws(() => layerSpecs(4, 2), /input channels must be 1 .* or 3 .*, got 2/);
+    assert.throws(() => createUNet(4, 0, 4), /got 4/);
+    assert.doesNotThrow(() => checkInputChannels(3));
+  });
+
+  test("a 3-channel network reads [N, H, W, 3], gives [N, H, W, 3] and refuses 1 channel", async () => {
+    await initBackend("wasm");
+    const model = createUNet(2, 3, 3);
+    assert.equal(model.inputChannels, 3);
+    assert.deepEqual(model.layers[0].w.shape, [3, 3, 3, 2]);
+    assert.equal(getFlatState(model).length, stateFloatCount(2, 3));
+    tf.tidy(() => {
+      const x = tf.randomUniform([2, 32, 32, 3], 0, 1, "float32", 1) as tf.Tensor4D;
+      for (const train of [false, true]) {
+        assert.deepEqual(forward(model, x, train).shape, [2, 32, 32, 3]);
+      }
+      const gray = tf.zeros([1, 32, 32, 1]) as tf.Tensor4D;
+      assert.throws(
+        () => forward(model, gray, false),
+        /input has 1 channel\(s\) but the network was built for 3/,
+      );
+    });
+    // a 1-channel state does not fit a 3-channel network
+    const one = createUNet(2, 3, 1);
+    assert.throws(() => setFlatState(model, getFlatState(one)), /3 input channel/);
+    disposeUNet(one);
+    disposeUNet(model);
   });
 
   /*

@@ -2,7 +2,9 @@
  * The EdgRec ReconstructiveSubNetwork (EDGREC.md §4) written with raw tfjs ops and tf.Variable:
  * a 5-level U-Net, conv3x3(bias)-BN-ReLU blocks, 2x2 max-pool, bilinear x2 upsampling with
  * align_corners=True, additive skips, a final 3x3 conv with 3 outputs and no activation.
- * Tensors are NHWC: input [N, H, W, 1] (edge), output [N, H, W, 3] (RGB in our pipeline).
+ * Tensors are NHWC: input [N, H, W, k], output [N, H, W, 3] (RGB in our pipeline). k is 1 for
+ * EdgRec (the edge image) and 1 or 3 for the DeAE baseline (the corrupted gray or RGB image);
+ * it only changes the first convolution's weight shape.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { createRng } from "../../sdk/rng.ts";
@@ -23,11 +25,27 @@ export interface LayerSpec {
   cout: number;
 }
 
-/** The layer list for base width `c`, in forward order (the order of all flat weight files). */
-export function layerSpecs(c: number): LayerSpec[] {
+/** Channels of the network input: 1 (edge or gray image) or 3 (RGB image, DeAE baseline). */
+export type InputChannels = 1 | 3;
+
+/** Throws unless `k` is a supported input channel count (1 or 3). */
+export function checkInputChannels(k: number): asserts k is InputChannels {
+  if (k !== 1 && k !== 3) {
+    throw new Error(
+      `U-Net input channels must be 1 (edge or gray image) or 3 (RGB image), got ${k}`,
+    );
+  }
+}
+
+/**
+ * The layer list for base width `c` and `inputChannels` input channels, in forward order (the
+ * order of all flat weight files).
+ */
+export function layerSpecs(c: number, inputChannels: number = 1): LayerSpec[] {
   if (!Number.isInteger(c) || c < 1) {
     throw new Error(`U-Net width must be a positive integer, got ${c}; use e.g. 16, 32, 64 or 128`);
   }
+  checkInputChannels(inputChannels);
   const specs: LayerSpec[] = [];
   const block = (group: string, name: string, cin: number, mid: number, cout: number) => {
     specs.push({
@@ -53,7 +71,7 @@ export function layerSpecs(c: number): LayerSpec[] {
       cin: ch,
       cout: ch,
     });
-  block("encoder", "block1", 1, c, c);
+  block("encoder", "block1", inputChannels, c, c);
   block("encoder", "block2", c, 2 * c, 2 * c);
   block("encoder", "block3", 2 * c, 4 * c, 4 * c);
   block("encoder", "block4", 4 * c, 8 * c, 8 * c);
@@ -70,17 +88,23 @@ export function layerSpecs(c: number): LayerSpec[] {
   return specs;
 }
 
-/** Trainable parameters (conv weights + biases, BN affine) for width `c`, without allocating. */
-export function paramCount(c: number): number {
-  return layerSpecs(c).reduce(
+/**
+ * Trainable parameters (conv weights + biases, BN affine) for width `c` and `inputChannels`
+ * input channels, without allocating.
+ */
+export function paramCount(c: number, inputChannels: number = 1): number {
+  return layerSpecs(c, inputChannels).reduce(
     (n, s) => n + 9 * s.cin * s.cout + s.cout + (s.torchBn ? 2 * s.cout : 0),
     0,
   );
 }
 
 /** Floats in a flat weight file: parameters plus BN running mean and variance. */
-export function stateFloatCount(c: number): number {
-  return layerSpecs(c).reduce((n, s) => n + (s.torchBn ? 2 * s.cout : 0), paramCount(c));
+export function stateFloatCount(c: number, inputChannels: number = 1): number {
+  return layerSpecs(c, inputChannels).reduce(
+    (n, s) => n + (s.torchBn ? 2 * s.cout : 0),
+    paramCount(c, inputChannels),
+  );
 }
 
 export interface Layer {
@@ -96,6 +120,8 @@ export interface Layer {
 
 export interface UNet {
   width: number;
+  /** Channels of the input images the network was built for. */
+  inputChannels: InputChannels;
   layers: Layer[];
   /** Trainable variables in layer order (w, b, gamma, beta per layer). */
   trainable: tf.Variable[];
@@ -106,11 +132,13 @@ export interface UNet {
 /**
  * A freshly initialised network as in the reference `weights_init`: conv weight N(0, 0.02²),
  * conv bias U(±1/√fan_in) (PyTorch default), BN weight N(1, 0.02²), BN bias 0, running
- * mean 0 / var 1. Draws come from our seeded Rng in layer order.
+ * mean 0 / var 1. Draws come from our seeded Rng in layer order. `inputChannels` (1 or 3) is
+ * the channel count of the images the network will read.
  */
-export function createUNet(width: number, seed = 0): UNet {
+export function createUNet(width: number, seed = 0, inputChannels: number = 1): UNet {
+  checkInputChannels(inputChannels);
   const rng = createRng(seed);
-  const layers: Layer[] = layerSpecs(width).map((spec, i) => {
+  const layers: Layer[] = layerSpecs(width, inputChannels).map((spec, i) => {
     const nw = 9 * spec.cin * spec.cout;
     const w = new Float32Array(nw);
     for (let k = 0; k < nw; k++) w[k] = 0.02 * rng.normal();
@@ -143,7 +171,7 @@ export function createUNet(width: number, seed = 0): UNet {
     state.push(...own);
     if (l.runMean && l.runVar) state.push(l.runMean, l.runVar);
   }
-  return { width, layers, trainable, state };
+  return { width, inputChannels, layers, trainable, state };
 }
 
 let uidCounter = 0;
@@ -298,7 +326,14 @@ export function convBnReluTrain(
   return op(x, w, b, gamma, beta) as tf.Tensor4D;
 }
 
-function convBnRelu(layer: Layer, x: tf.Tensor4D, train: boolean, stats?: StatUpdates) {
+/** `needDx` false: `x` is the network input, whose gradient nobody needs (train mode only). */
+function convBnRelu(
+  layer: Layer,
+  x: tf.Tensor4D,
+  train: boolean,
+  stats: StatUpdates | undefined,
+  needDx: boolean,
+) {
   // One tidy per layer frees its intermediates now rather than at the end of the step.
   return tf.tidy(() => {
     const { w, b, gamma, beta, runMean, runVar } = layer;
@@ -311,15 +346,7 @@ function convBnRelu(layer: Layer, x: tf.Tensor4D, train: boolean, stats?: StatUp
         if (stats) stats.push({ layer, mean: tf.keep(mean), variance: tf.keep(variance), n });
       };
       const [g, be] = [gamma as tf.Tensor1D, beta as tf.Tensor1D];
-      return convBnReluTrain(
-        x,
-        w as tf.Tensor4D,
-        b as tf.Tensor1D,
-        g,
-        be,
-        onStats,
-        layer.spec.cin > 1,
-      );
+      return convBnReluTrain(x, w as tf.Tensor4D, b as tf.Tensor1D, g, be, onStats, needDx);
     }
     // Eval: BatchNorm is a per-channel affine map of the conv output, folded into the filter
     // and bias so that conv, BN and ReLU are one fused kernel call.
@@ -362,15 +389,25 @@ export function checkInputSize(height: number, width: number): void {
 }
 
 /**
- * Forward pass. `x` is [N, H, W, 1], H and W multiples of 16. In train mode BN uses batch
- * statistics and, when `stats` is given, records the running-stat updates to apply later.
- * Returns [N, H, W, 3]. Call inside tf.tidy.
+ * Forward pass. `x` is [N, H, W, model.inputChannels], H and W multiples of 16. In train mode
+ * BN uses batch statistics and, when `stats` is given, records the running-stat updates to
+ * apply later. Returns [N, H, W, 3]. Call inside tf.tidy.
  */
 export function forward(model: UNet, x: tf.Tensor4D, train: boolean, stats?: StatUpdates) {
   checkInputSize(x.shape[1], x.shape[2]);
+  if (x.shape[3] !== model.inputChannels) {
+    throw new Error(
+      `U-Net input has ${x.shape[3]} channel(s) but the network was built for ` +
+        `${model.inputChannels}; feed images of the kind it was trained on or retrain`,
+    );
+  }
   const L = model.layers;
   let i = 0;
-  const cbr = (t: tf.Tensor4D) => convBnRelu(L[i++], t, train, stats);
+  // Only the first layer reads the network input (any channel count), so only it skips dx.
+  const cbr = (t: tf.Tensor4D) => {
+    const first = i === 0;
+    return convBnRelu(L[i++], t, train, stats, !first);
+  };
   const block = (t: tf.Tensor4D) => cbr(cbr(t));
   const pool = (t: tf.Tensor4D) => tf.maxPool(t, 2, 2, "valid");
   const up = (t: tf.Tensor4D) =>
@@ -400,13 +437,14 @@ export function loadTorchStateDict(model: UNet, sd: Record<string, TorchTensor>)
   const get = (name: string, shape: number[]): ArrayLike<number> => {
     const t = sd[name];
     if (!t) throw new Error(`loadTorchStateDict: missing '${name}' (width ${model.width})`);
+    const net = `width-${model.width}, ${model.inputChannels}-input-channel network`;
     if (
       t.shape.join("x") !== shape.join("x") ||
       t.values.length !== shape.reduce((a, b) => a * b, 1)
     ) {
       throw new Error(
         `loadTorchStateDict: '${name}' has shape [${t.shape}], expected [${shape}] for a ` +
-          `width-${model.width} network; load a state dict of the same width`,
+          `${net}; load a state dict of the same width and input channels`,
       );
     }
     return t.values;
@@ -430,7 +468,7 @@ export function loadTorchStateDict(model: UNet, sd: Record<string, TorchTensor>)
 
 /** All state (parameters + running stats) as one flat array in `model.state` order. */
 export function getFlatState(model: UNet): Float32Array {
-  const out = new Float32Array(stateFloatCount(model.width));
+  const out = new Float32Array(stateFloatCount(model.width, model.inputChannels));
   let o = 0;
   for (const v of model.state) {
     const d = v.dataSync() as Float32Array;
@@ -440,12 +478,13 @@ export function getFlatState(model: UNet): Float32Array {
   return out;
 }
 
-/** Inverse of getFlatState; the length must match the width exactly. */
+/** Inverse of getFlatState; the length must match the width and input channels exactly. */
 export function setFlatState(model: UNet, flat: Float32Array): void {
-  const want = stateFloatCount(model.width);
+  const want = stateFloatCount(model.width, model.inputChannels);
   if (flat.length !== want) {
     throw new Error(
-      `U-Net state for width ${model.width} needs ${want} floats, got ${flat.length}`,
+      `U-Net state for width ${model.width} needs ${want} floats ` +
+        `(${model.inputChannels} input channel(s)), got ${flat.length}`,
     );
   }
   let o = 0;

@@ -4,12 +4,19 @@
  * share of the batch and sends them back. It never updates weights itself.
  */
 import { initBackend } from "./backend.ts";
-import { setFlatState } from "./model.ts";
+import { type InputChannels, setFlatState } from "./model.ts";
 import { setNativeThreads } from "./native.ts";
 import { Trainer } from "./train.ts";
 
 type Request =
-  | { kind: "init"; backend: string; width: number; imageWidth: number; imageHeight: number }
+  | {
+      kind: "init";
+      backend: string;
+      width: number;
+      inputChannels: InputChannels;
+      imageWidth: number;
+      imageHeight: number;
+    }
   | {
       kind: "gradients";
       id: number;
@@ -29,6 +36,7 @@ process.on("message", async (m: Request) => {
       setNativeThreads(1);
       trainer = new Trainer({
         width: m.width,
+        inputChannels: m.inputChannels,
         imageWidth: m.imageWidth,
         imageHeight: m.imageHeight,
         epochs: 1,

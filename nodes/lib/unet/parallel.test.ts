@@ -9,17 +9,18 @@ import { Trainer } from "./train.ts";
 const SIZE = 32;
 const N = 4;
 
-function batch(seed: number) {
+function batch(seed: number, inputChannels = 1) {
   const rng = createRng(seed);
   return {
-    edge: Float32Array.from({ length: N * SIZE * SIZE }, () => rng.next() * 0.3),
+    edge: Float32Array.from({ length: N * SIZE * SIZE * inputChannels }, () => rng.next() * 0.3),
     target: Float32Array.from({ length: N * SIZE * SIZE * 3 }, () => rng.next()),
   };
 }
 
-const trainer = () =>
+const trainer = (inputChannels: 1 | 3 = 1) =>
   new Trainer({
     width: 2,
+    inputChannels,
     imageWidth: SIZE,
     imageHeight: SIZE,
     epochs: 4,
@@ -54,6 +55,27 @@ describe("two-process data-parallel training", () => {
         `step ${s} weights`,
       );
       assert.ok(Number.isFinite(r1.loss));
+    }
+  });
+
+  test("the partner builds a 3-channel replica for RGB inputs", async () => {
+    await initBackend("wasm");
+    const viaProcess = trainer(3);
+    const inProcess = trainer(3);
+    const replica = trainer(3);
+    const p = await GradientPartner.start(viaProcess, "wasm");
+    try {
+      const [a, b] = splitBatch(batch(3, 3), N);
+      assert.equal(b.edge.length, (N / 2) * SIZE * SIZE * 3);
+      const { result } = await p.submit(viaProcess, b, b.count);
+      const r1 = await viaProcess.stepShared(a, result);
+      const g = replica.computeGradients(b);
+      const r2 = await inProcess.stepShared(a, Promise.resolve({ ...g, count: b.count }));
+      assert.equal(r1.loss, r2.loss);
+      assert.deepEqual(getFlatState(viaProcess.model), getFlatState(inProcess.model));
+    } finally {
+      p.close();
+      for (const t of [viaProcess, inProcess, replica]) t.dispose();
     }
   });
 

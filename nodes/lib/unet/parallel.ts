@@ -44,7 +44,7 @@ export class GradientPartner {
     return new Promise((ok, fail) => this.waiters.set(key, { ok, fail }));
   }
 
-  /** Starts the partner process with a replica of `trainer`'s architecture. */
+  /** Starts the partner process with a replica of `trainer`'s network (width, input channels). */
   static async start(trainer: Trainer, backend: string): Promise<GradientPartner> {
     const child = fork(fileURLToPath(new URL("./parallel-worker.ts", import.meta.url)), [], {
       // Resolved here, not by name: the child may start in any working folder.
@@ -56,9 +56,9 @@ export class GradientPartner {
     // One core each: native kernels in both processes run one BLAS thread.
     setNativeThreads(1);
     const ready = partner.wait("ready");
-    const { width } = trainer.model;
+    const { width, inputChannels } = trainer.model;
     const { imageWidth, imageHeight } = trainer.options;
-    child.send({ kind: "init", backend, width, imageWidth, imageHeight });
+    child.send({ kind: "init", backend, width, inputChannels, imageWidth, imageHeight });
     await ready;
     return partner;
   }

@@ -6,20 +6,36 @@ import { describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
 import { createRng } from "../../sdk/rng.ts";
 import { initBackend } from "./backend.ts";
-import { assertModelFits, loadModel, saveModel } from "./checkpoint.ts";
-import { getFlatState } from "./model.ts";
+import {
+  assertModelChannels,
+  assertModelFits,
+  loadModel,
+  readManifest,
+  saveModel,
+} from "./checkpoint.ts";
+import { forward, getFlatState } from "./model.ts";
 import { PRESETS } from "./presets.ts";
 import { learningRateAt, Trainer } from "./train.ts";
 
 const S = 32;
 const N = 2;
 
-function batch(seed: number) {
+function batch(seed: number, inputChannels = 1) {
   const rng = createRng(seed);
   const target = Float32Array.from({ length: N * S * S * 3 }, () => rng.next());
-  const edge = Float32Array.from({ length: N * S * S }, () => rng.next() * 0.3);
+  const edge = Float32Array.from({ length: N * S * S * inputChannels }, () => rng.next() * 0.3);
   return { edge, target };
 }
+
+const info = (steps: number) => ({
+  inputSize: { width: S, height: S },
+  preset: "tiny",
+  steps,
+  lossCurve: [1, 0.5],
+  seed: 5,
+  dataFingerprint: "d1",
+  graphFingerprint: "g1",
+});
 
 const opts = { width: 3, imageWidth: S, imageHeight: S, epochs: 10, stepsPerEpoch: 2, seed: 5 };
 
@@ -97,6 +113,87 @@ describe("Trainer", () => {
       await writeFile(mpath, JSON.stringify(m));
       await truncate(join(dir, "weights.bin"), 100);
       await assert.rejects(loadModel(dir), /truncated/);
+      t.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a 3-channel (RGB input) trainer steps, predicts N·H·W·3, saves and loads as 3 channels", async () => {
+    await initBackend("wasm");
+    const t = new Trainer({ ...opts, inputChannels: 3 });
+    assert.equal(t.model.inputChannels, 3);
+    assert.deepEqual(t.model.layers[0].w.shape, [3, 3, 3, 3]);
+    const rgb = batch(0, 3);
+    const before = t.predict(rgb.edge);
+    assert.equal(before.length, N * S * S * 3);
+    const r = t.step(rgb);
+    assert.ok(Number.isFinite(r.loss) && r.loss > 0);
+    assert.equal(t.steps, 1);
+    const after = t.predict(rgb.edge);
+    assert.equal(after.length, N * S * S * 3);
+    assert.notDeepEqual(after, before, "the step changed the weights");
+    // a 1-channel batch is refused with the expected shape named
+    assert.throws(() => t.predict(batch(1).edge), /multiple of 3072 \(N x 32 x 32 x 3, NHWC\)/);
+    assert.throws(() => t.step(batch(1)), /edge has 2048 floats, expected a multiple of 3072/);
+
+    const snap = t.stateSnapshot();
+    assert.equal(snap.inputChannels, 3);
+    const gray = new Trainer(opts);
+    assert.throws(() => gray.restore(snap), /snapshot has 3 input channel\(s\), trainer has 1/);
+    gray.dispose();
+
+    const dir = await mkdtemp(join(tmpdir(), "unet-rgb-"));
+    try {
+      await saveModel(dir, t.model, getFlatState(t.model), info(t.steps));
+      const { manifest, model } = await loadModel(dir);
+      assert.equal(manifest.channelsIn, 3);
+      assert.equal(model.inputChannels, 3);
+      assert.deepEqual(getFlatState(model), getFlatState(t.model));
+      const loaded = tf.tidy(() => {
+        const x = tf.tensor4d(rgb.edge, [N, S, S, 3]);
+        return forward(model, x, false).dataSync();
+      });
+      assert.deepEqual(loaded, after);
+      assertModelChannels(manifest, { channels: 3 });
+      assert.throws(
+        () => assertModelChannels(manifest, { channels: 1 }),
+        /trained on 3-channel \(RGB\) images but got a 1-channel \(edge or gray\) image/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      t.dispose();
+    }
+  });
+
+  test("manifest input channels: absent loads as 1, other counts are refused", async () => {
+    await initBackend("wasm");
+    const dir = await mkdtemp(join(tmpdir(), "unet-old-"));
+    try {
+      const t = new Trainer(opts);
+      await saveModel(dir, t.model, getFlatState(t.model), info(0));
+      const mpath = join(dir, "manifest.json");
+      const m = JSON.parse(await readFile(mpath, "utf8"));
+      assert.equal(m.channelsIn, 1);
+      // a manifest written without the field (hand-made or by another tool) means 1 channel
+      const { channelsIn: _dropped, ...old } = m;
+      await writeFile(mpath, JSON.stringify(old));
+      const { manifest, model } = await loadModel(dir);
+      assert.equal(manifest.channelsIn, 1);
+      assert.equal(model.inputChannels, 1);
+      assert.deepEqual(getFlatState(model), getFlatState(t.model));
+      assert.throws(
+        () => assertModelChannels(manifest, { channels: 3 }),
+        /trained on 1-channel \(edge or gray\) images but got a 3-channel \(RGB\) image/,
+      );
+      // 3 channels claimed for 1-channel weights: the float count gives it away
+      await writeFile(mpath, JSON.stringify({ ...m, channelsIn: 3 }));
+      await assert.rejects(
+        readManifest(dir),
+        /says width 3 but weightFloats \d+ \(a width-3 network with 3 input channel\(s\) has \d+\)/,
+      );
+      await writeFile(mpath, JSON.stringify({ ...m, channelsIn: 2 }));
+      await assert.rejects(loadModel(dir), /not an edgrec-unet manifest: channelsIn/);
       t.dispose();
     } finally {
       await rm(dir, { recursive: true, force: true });

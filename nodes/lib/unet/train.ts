@@ -7,11 +7,13 @@ import * as tf from "@tensorflow/tfjs-core";
 import { reconstructionLoss, ssimRange } from "./loss.ts";
 import {
   applyStatUpdates,
+  checkInputChannels,
   checkInputSize,
   createUNet,
   disposeUNet,
   forward,
   getFlatState,
+  type InputChannels,
   type StatUpdates,
   setFlatState,
   type UNet,
@@ -30,6 +32,11 @@ export interface TrainerOptions {
   seed: number;
   /** Base learning rate; default 1e-4. */
   lr?: number;
+  /**
+   * Channels of the input images: 1 (edge, or gray for DeAE; the default) or 3 (RGB, DeAE).
+   * Batches' `edge` arrays then hold N·H·W·inputChannels floats.
+   */
+  inputChannels?: InputChannels;
 }
 
 export interface StepResult {
@@ -40,6 +47,8 @@ export interface StepResult {
 
 export interface TrainerSnapshot {
   width: number;
+  /** Absent in snapshots written before 3-channel inputs existed: 1. */
+  inputChannels?: InputChannels;
   step: number;
   /** Flat model state (parameters + running stats), see model.getFlatState. */
   state: Float32Array;
@@ -58,8 +67,8 @@ export interface PartnerGradients {
   count: number;
 }
 
-function batchSize(b: { edge: Float32Array }, o: { imageWidth: number; imageHeight: number }) {
-  return b.edge.length / (o.imageWidth * o.imageHeight);
+function batchSize(b: { edge: Float32Array }, o: Required<TrainerOptions>) {
+  return b.edge.length / (o.imageWidth * o.imageHeight * o.inputChannels);
 }
 
 export const ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-8 } as const;
@@ -88,8 +97,10 @@ export class Trainer {
         throw new Error(`Trainer: ${k} must be a positive integer, got ${options[k]}`);
       }
     }
-    this.options = { lr: 1e-4, ...options };
-    this.model = createUNet(options.width, options.seed);
+    const inputChannels = options.inputChannels ?? 1;
+    checkInputChannels(inputChannels);
+    this.options = { lr: 1e-4, ...options, inputChannels };
+    this.model = createUNet(options.width, options.seed, inputChannels);
     // In a tidy: tf.variable keeps the zeros tensor's data, the tidy frees the tensor itself.
     const zeros = () =>
       this.model.trainable.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
@@ -108,7 +119,7 @@ export class Trainer {
     return learningRateAt(epoch, this.options.epochs, this.options.lr);
   }
 
-  private batchTensors(edge: Float32Array, channels: 1 | 3, what: string): tf.Tensor4D {
+  private batchTensors(edge: Float32Array, channels: number, what: string): tf.Tensor4D {
     const { imageWidth: w, imageHeight: h } = this.options;
     const per = w * h * channels;
     if (edge.length === 0 || edge.length % per !== 0) {
@@ -126,10 +137,13 @@ export class Trainer {
     applyStats: boolean,
   ): { grads: tf.Tensor[]; l2: number; ssim: number } {
     return tf.tidy(() => {
-      const x = this.batchTensors(batch.edge, 1, "edge");
+      const x = this.batchTensors(batch.edge, this.options.inputChannels, "edge");
       const y = this.batchTensors(batch.target, 3, "target");
       if (x.shape[0] !== y.shape[0]) {
-        throw new Error(`Trainer: edge batch ${x.shape[0]} != target batch ${y.shape[0]}`);
+        throw new Error(
+          `Trainer: edge batch ${x.shape[0]} != target batch ${y.shape[0]} (reading ` +
+            `${this.options.inputChannels}-channel inputs and 3-channel targets)`,
+        );
       }
       const stats: StatUpdates = [];
       let kept: tf.Scalar[] = [];
@@ -177,7 +191,8 @@ export class Trainer {
   }
 
   /**
-   * One optimiser step on a batch. `edge` is N·H·W (NHWC, 1 channel), `target` N·H·W·3 RGB.
+   * One optimiser step on a batch. `edge` is N·H·W·inputChannels (NHWC: the edge image, or the
+   * corrupted image itself for DeAE), `target` N·H·W·3 RGB.
    * Returns the batch loss before the update.
    */
   step(batch: { edge: Float32Array; target: Float32Array }): StepResult {
@@ -240,10 +255,10 @@ export class Trainer {
     return { loss: l2 + ssim, l2, ssim };
   }
 
-  /** Forward pass on N edges (N·H·W floats) → N·H·W·3 RGB, eval mode unless `train`. */
+  /** Forward pass on N inputs (N·H·W·inputChannels floats) → N·H·W·3 RGB, eval unless `train`. */
   predict(edges: Float32Array, train = false): Float32Array {
     return tf.tidy(() => {
-      const x = this.batchTensors(edges, 1, "edges");
+      const x = this.batchTensors(edges, this.options.inputChannels, "edges");
       return forward(this.model, x, train).dataSync() as Float32Array;
     });
   }
@@ -261,6 +276,7 @@ export class Trainer {
     };
     return {
       width: this.model.width,
+      inputChannels: this.model.inputChannels,
       step: this.stepCount,
       state: getFlatState(this.model),
       adamM: flat(this.m),
@@ -268,11 +284,18 @@ export class Trainer {
     };
   }
 
-  /** Restores a snapshot taken from a trainer of the same width. */
+  /** Restores a snapshot taken from a trainer of the same width and input channels. */
   restore(s: TrainerSnapshot): void {
     if (s.width !== this.model.width) {
       throw new Error(
         `Trainer.restore: snapshot is width ${s.width}, trainer is ${this.model.width}`,
+      );
+    }
+    const k = s.inputChannels ?? 1;
+    if (k !== this.model.inputChannels) {
+      throw new Error(
+        `Trainer.restore: snapshot has ${k} input channel(s), trainer has ` +
+          `${this.model.inputChannels}`,
       );
     }
     setFlatState(this.model, s.state);
