@@ -7,6 +7,7 @@
  *   npm run bench -- quality [--data DIR] [--preset cpu-fast] [--width N] [--minutes 5,10,20,30]
  *                            [--textures DIR|procedural] [--size 128] [--seed 0] [--scales 2]
  *                            [--processes 1|2] [--lr 1e-3] [--batch 8]  (0/unset = the preset's)
+ *                            [--ema 0.999]  (-1 = the preset's, 0 = off)
  */
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,6 +35,7 @@ export default async function quality(argv: string[]): Promise<void> {
       processes: { type: "string", default: "0" },
       lr: { type: "string" },
       batch: { type: "string", default: "0" },
+      ema: { type: "string", default: "-1" },
     },
   });
   const data = resolve(values.data);
@@ -73,6 +75,7 @@ export default async function quality(argv: string[]): Promise<void> {
             checkpointEvery: 100,
             processes: Number(values.processes),
             batchSize: Number(values.batch),
+            ema: Number(values.ema),
             ...(values.lr ? { learningRate: Number(values.lr) } : {}),
           });
         if (n.type === "edgrec.threshold") Object.assign(n.params, { mode: "fixed", value: 1 });
@@ -104,7 +107,7 @@ export default async function quality(argv: string[]): Promise<void> {
         "run s": Math.round((performance.now() - t0) / 1000),
       });
       printTable(
-        `quality on ${data} (preset ${values.preset}, size ${values.size}, textures ${procedural ? "procedural" : values.textures})`,
+        `quality on ${data} (preset ${values.preset}, size ${values.size}, ema ${values.ema === "-1" ? "preset" : values.ema}, textures ${procedural ? "procedural" : values.textures})`,
         rows,
       );
     }

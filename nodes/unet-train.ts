@@ -15,7 +15,7 @@ import { decodeValue, encodeValue } from "../apps/runner/src/engine/serialize.ts
 import { ensureBackend, type ModelHandle } from "./lib/model/handle.ts";
 import { loadModel, makeManifest, saveModel } from "./lib/unet/checkpoint.ts";
 import { assertTrainingFits } from "./lib/unet/memory.ts";
-import { getFlatState } from "./lib/unet/model.ts";
+import { getFlatState, type UNet } from "./lib/unet/model.ts";
 import { GradientPartner, splitBatch } from "./lib/unet/parallel.ts";
 import { PRESETS } from "./lib/unet/presets.ts";
 import { Trainer, type TrainerSnapshot } from "./lib/unet/train.ts";
@@ -69,6 +69,18 @@ export const trainParams = z.object({
     .default(0)
     .describe(
       "0 = the preset's; 2 = data-parallel over two processes, each computing half of every batch (uses both cores with the wasm backend). BatchNorm then normalises each half with its own statistics, so losses differ slightly from 1 process",
+    ),
+  ema: z
+    .number()
+    .min(-1)
+    .max(0.9999)
+    .refine(
+      (v) => v === -1 || v >= 0,
+      "ema must be -1 (the preset's), 0 (off) or a decay between 0 and 0.9999",
+    )
+    .default(-1)
+    .describe(
+      "Moving average of the weights: previews and the saved model use an exponential moving average of the network (weights and BatchNorm statistics) with this decay instead of the last weights, a steadier model wherever training stops; 0.999 averages over roughly the last 1000 steps. -1 = the preset's (0.999 for cpu-fast and cpu, off for the others); 0 = off (the last weights, as in the reference)",
     ),
   checkpointEvery: z
     .number()
@@ -133,7 +145,13 @@ export function availableTrainingBytes(): number {
 
 /** Fails before the first step when the predicted peak does not fit (see lib/unet/memory.ts). */
 function checkTrainingMemory(
-  shape: { width: number; batchSize: number; imageSize: number; inputChannels: number },
+  shape: {
+    width: number;
+    batchSize: number;
+    imageSize: number;
+    inputChannels: number;
+    ema: boolean;
+  },
   nodeId: string,
 ): void {
   try {
@@ -168,17 +186,20 @@ export function resolveTrainSettings(p: Params) {
     imageSize: preset.imageSize,
     learningRate: p.learningRate || preset.learningRate,
     processes: p.processes || preset.processes,
+    // -1, not 0, means the preset's: 0 must stay a way to turn the average off
+    ema: p.ema === -1 ? preset.ema : p.ema,
   };
 }
 
 export default defineNode({
   type: "edgrec.unet-train",
   // 2: presets carry learning rate and processes (cpu-fast, cpu changed), so old caches differ
-  version: 2,
+  // 3: cpu-fast and cpu save a moving average of the weights (param ema)
+  version: 3,
   title: "U-Net train",
   category: "Model",
   description:
-    "Trains the EdgRec U-Net (additive skips, bilinear upsampling, BatchNorm, no output activation) to rebuild the clean colour image from the edge image of its corrupted version (or, for the DeAE baseline, from the corrupted image itself, gray or RGB: the network is built for the input's channel count). Loss L2 + SSIM, Adam. Checkpoints every N steps; a stopped run resumes from its last checkpoint with the same result.",
+    "Trains the EdgRec U-Net (additive skips, bilinear upsampling, BatchNorm, no output activation) to rebuild the clean colour image from the edge image of its corrupted version (or, for the DeAE baseline, from the corrupted image itself, gray or RGB: the network is built for the input's channel count). Loss L2 + SSIM, Adam. Optionally previews and saves a moving average of the weights (ema; on in the CPU presets). Checkpoints every N steps; a stopped run resumes from its last checkpoint with the same result.",
   kind: "task",
   seeded: true,
   inputs: {
@@ -240,7 +261,13 @@ export default defineNode({
     // a non-square or odd size is refused by the Trainer with its own message; estimate its bound
     const side = Math.max(16, Math.ceil(Math.max(w, h) / 16) * 16);
     checkTrainingMemory(
-      { width: s.width, batchSize: s.batchSize, imageSize: side, inputChannels: channels },
+      {
+        width: s.width,
+        batchSize: s.batchSize,
+        imageSize: side,
+        inputChannels: channels,
+        ema: s.ema > 0,
+      },
       ctx.nodeId,
     );
     const n = edges.length;
@@ -255,6 +282,7 @@ export default defineNode({
       stepsPerEpoch,
       seed: ctx.seed,
       lr: s.learningRate,
+      emaDecay: s.ema,
     });
     // The time budget and checkpoint cadence do not change what a step computes, so runs that
     // differ only in them share checkpoints: a longer budget continues a shorter run.
@@ -279,6 +307,7 @@ export default defineNode({
     let windowStart = performance.now();
     let windowImages = 0;
     let stoppedBy = "all epochs done";
+    let model: UNet;
     const partner =
       s.processes === 2 && backend.name !== "tensorflow"
         ? await GradientPartner.start(trainer, backend.name)
@@ -350,7 +379,8 @@ export default defineNode({
           },
         });
         if (trainer.steps % params.previewEvery === 0 || trainer.steps === 1) {
-          const rec = trainer.predict(edgeBatch.subarray(0, per));
+          // the network the run would save: the moving average when there is one
+          const rec = trainer.predict(edgeBatch.subarray(0, per), false, { ema: trainer.hasEma });
           ctx.preview(
             "reconstruction",
             { kind: "image", image: { width: w, height: h, channels: 3, data: rec } },
@@ -362,6 +392,10 @@ export default defineNode({
         // let sockets and timers breathe between synchronous training steps
         await new Promise((r) => setImmediate(r));
       }
+      if (trainer.steps >= totalSteps) await rm(join(work, CHECKPOINT), { force: true });
+      else await checkpoint();
+      // The network to keep: the moving average when ema > 0 (the checkpoint holds both).
+      model = trainer.finish();
     } catch (err) {
       trainer.dispose();
       throw err;
@@ -379,8 +413,9 @@ export default defineNode({
       batchSize: s.batchSize,
       learningRate: s.learningRate,
       processes: s.processes,
+      emaDecay: s.ema,
     });
-    const manifest = makeManifest(trainer.model, {
+    const manifest = makeManifest(model, {
       inputSize: { width: w, height: h },
       preset: params.preset,
       steps: trainer.steps,
@@ -388,9 +423,8 @@ export default defineNode({
       seed: ctx.seed,
       dataFingerprint: edges.key,
       graphFingerprint: ctx.graphFingerprint,
+      emaDecay: s.ema,
     });
-    if (trainer.steps >= totalSteps) await rm(join(work, CHECKPOINT), { force: true });
-    else await checkpoint();
-    return { model: { kind: "edgrec-unet", manifest, model: trainer.model } satisfies ModelHandle };
+    return { model: { kind: "edgrec-unet", manifest, model } satisfies ModelHandle };
   },
 });

@@ -10,10 +10,14 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { DEMO, edgrec, GRAPHS, jsonLines, startEdgrec, tempDir, tinySets } from "./helpers.ts";
 
-/** 54 training images (6 held out), batch 2, 4 epochs = 108 steps at ~0.1 s/step. */
+/**
+ * 54 training images (6 held out), batch 2, 4 epochs = 108 steps at ~0.1 s/step. With a
+ * moving average of the weights (as the CPU presets keep), so the checkpoint must carry it too.
+ */
 const TRAIN = tinySets({
   "data.maxTrain": 60,
   "train.epochs": 4,
+  "train.ema": 0.9,
   "train.checkpointEvery": 5,
   "train.previewEvery": 1000,
 });
@@ -102,6 +106,7 @@ describe("crash and resume", () => {
     assert.equal(b.manifest.steps, a.manifest.steps);
     assert.ok((a.manifest.steps as number) > killedAt);
     assert.deepEqual(b.manifest.lossCurve, a.manifest.lossCurve);
+    assert.equal(a.manifest.emaDecay, 0.9);
     assert.ok(a.weights.equals(b.weights), "weights.bin differ");
   });
 

@@ -35,6 +35,12 @@ export const manifestSchema = z.object({
   channelOrder: z.literal("RGB"),
   preset: z.string(),
   steps: z.number().int().nonnegative(),
+  /**
+   * Decay of the exponential moving average of the weights that the weight file holds
+   * (Trainer emaDecay), or 0 when it holds the last trained weights. Absent in manifests
+   * written before the average existed: 0.
+   */
+  emaDecay: z.number().min(0).lt(1).default(0),
   lossCurve: z.array(z.number()),
   seed: z.number().int(),
   dataFingerprint: z.string(),
@@ -45,19 +51,24 @@ export const manifestSchema = z.object({
 });
 export type ModelManifest = z.infer<typeof manifestSchema>;
 
-/** What the caller supplies; the fixed fields are filled in by saveModel. */
-export type ManifestInput = Omit<
-  ModelManifest,
-  | "architecture"
-  | "formatVersion"
-  | "width"
-  | "channelsIn"
-  | "channelsOut"
-  | "channelOrder"
-  | "weightsFile"
-  | "weightFloats"
-  | "createdAt"
->;
+/**
+ * What the caller supplies; the fixed fields are filled in by saveModel, and emaDecay may be
+ * left out (0: the last trained weights).
+ */
+export type ManifestInput = Partial<Pick<ModelManifest, "emaDecay">> &
+  Omit<
+    ModelManifest,
+    | "architecture"
+    | "formatVersion"
+    | "width"
+    | "channelsIn"
+    | "channelsOut"
+    | "channelOrder"
+    | "weightsFile"
+    | "weightFloats"
+    | "createdAt"
+    | "emaDecay"
+  >;
 
 /** Temp file, fsync, rename: a crash leaves the old file or the new one, never half of one. */
 const atomicWrite = writeFileAtomic;

@@ -19,6 +19,8 @@ export interface TrainingShape {
   imageSize: number;
   /** Channels of the input images: 1 (edge or gray, the default) or 3 (RGB, DeAE). */
   inputChannels?: number;
+  /** The trainer keeps a moving average of the weights (emaDecay > 0): one more model state. */
+  ema?: boolean;
 }
 
 export interface MemoryEstimate {
@@ -28,7 +30,7 @@ export interface MemoryEstimate {
   activationBytes: number;
   /** Loss tensors (L2 + SSIM maps). */
   lossBytes: number;
-  /** Weights, running stats, gradients and Adam moments. */
+  /** Weights, running stats, gradients, Adam moments and the weight average if any. */
   stateBytes: number;
   /** Node, TensorFlow.js and the data pipeline, independent of the model. */
   baselineBytes: number;
@@ -67,7 +69,7 @@ function levelOf(key: string): number {
  * Throws on shapes the trainer would refuse (non-positive values, size not a multiple of 16).
  */
 export function estimateTrainingBytes(shape: TrainingShape): MemoryEstimate {
-  const { width, batchSize, imageSize, inputChannels = 1 } = shape;
+  const { width, batchSize, imageSize, inputChannels = 1, ema = false } = shape;
   for (const [k, v] of Object.entries({ width, batchSize, imageSize })) {
     if (!Number.isInteger(v) || v < 1) {
       throw new Error(`estimateTrainingBytes: ${k} must be a positive integer, got ${v}`);
@@ -83,8 +85,10 @@ export function estimateTrainingBytes(shape: TrainingShape): MemoryEstimate {
     activationFloats += ACTIVATION_FACTOR * batchSize * side * side * s.cout;
   }
   const lossFloats = LOSS_FACTOR * batchSize * imageSize * imageSize * 3;
-  // weights+running stats, gradients, Adam m and v (plus one transient update per tensor)
-  const stateFloats = stateFloatCount(width, inputChannels) + 4 * paramCount(width, inputChannels);
+  // weights+running stats, gradients, Adam m and v (plus one transient update per tensor),
+  // and the EMA copy of weights+running stats
+  const stateFloats =
+    (ema ? 2 : 1) * stateFloatCount(width, inputChannels) + 4 * paramCount(width, inputChannels);
   const activationBytes = 4 * activationFloats;
   const lossBytes = 4 * lossFloats;
   const stateBytes = 4 * stateFloats;

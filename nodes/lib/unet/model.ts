@@ -163,6 +163,11 @@ export function createUNet(width: number, seed = 0, inputChannels: number = 1): 
     }
     return layer;
   });
+  return assemble(width, inputChannels, layers);
+}
+
+/** The UNet of `layers`, with the trainable and state lists in flat-file order. */
+function assemble(width: number, inputChannels: InputChannels, layers: Layer[]): UNet {
   const trainable: tf.Variable[] = [];
   const state: tf.Variable[] = [];
   for (const l of layers) {
@@ -172,6 +177,28 @@ export function createUNet(width: number, seed = 0, inputChannels: number = 1): 
     if (l.runMean && l.runVar) state.push(l.runMean, l.runVar);
   }
   return { width, inputChannels, layers, trainable, state };
+}
+
+/**
+ * A second network of the same architecture whose every state variable (parameters and
+ * running stats) starts equal to `model`'s and is not trainable: a shadow to average weights
+ * into (see Trainer's emaDecay). `tag` goes into the variable names. Free it with disposeUNet.
+ */
+export function cloneUNet(model: UNet, tag: string): UNet {
+  // tf.variable shares the source's data until either side is assigned a new value.
+  const copy = (v: tf.Variable | undefined) =>
+    v && tf.variable(v, false, `${v.name}_${tag}_${uid()}`);
+  const layers: Layer[] = model.layers.map((l) => {
+    const c: Layer = { spec: l.spec, w: copy(l.w) as tf.Variable, b: copy(l.b) as tf.Variable };
+    if (l.gamma && l.beta && l.runMean && l.runVar) {
+      c.gamma = copy(l.gamma);
+      c.beta = copy(l.beta);
+      c.runMean = copy(l.runMean);
+      c.runVar = copy(l.runVar);
+    }
+    return c;
+  });
+  return assemble(model.width, model.inputChannels, layers);
 }
 
 let uidCounter = 0;
