@@ -30,13 +30,14 @@ export default defineNode({
       .default(11)
       .refine((v) => v % 2 === 1, "filterSize must be odd")
       .describe("Box filter side (odd)")
-      .meta({ unit: "px" }),
+      .meta({ unit: "px", sliderStep: 2 }),
     scale: z
       .number()
       .min(0)
       .max(1)
       .default(0.001)
-      .describe("Scaling constant c applied to the filtered map"),
+      .describe("Scaling constant c applied to the filtered map")
+      .meta({ scale: "log", sliderMin: 1e-6 }),
   }),
   map(inputs, params) {
     return {

@@ -25,7 +25,9 @@ export default defineNode({
       .min(0)
       .max(100000)
       .default(0)
-      .describe("Which epoch's random draws to show"),
+      .describe("Which epoch's random draws to show")
+      // every epoch is as good as another: step through the first 100, type later ones
+      .meta({ sliderMax: 100 }),
   }),
   async run(inputs, params, ctx) {
     const images = inputs.corrupted as SampleStream<FloatImage>;

@@ -41,9 +41,8 @@ export const datasetParams = z.object({
     .min(0)
     .max(100000)
     .default(0)
-    .describe(
-      "Use at most this many training images, evenly spread over the sorted list (0 = all)",
-    ),
+    .describe("Use at most this many training images, evenly spread over the sorted list (0 = all)")
+    .meta({ scale: "log", sliderMin: 1 }),
   maxTest: z
     .number()
     .int()
@@ -52,7 +51,8 @@ export const datasetParams = z.object({
     .default(0)
     .describe(
       "Use at most this many test images, evenly spread so every defect type stays (0 = all)",
-    ),
+    )
+    .meta({ scale: "log", sliderMin: 1 }),
   validationFraction: z
     .number()
     .min(0)

@@ -22,7 +22,7 @@ export default defineNode({
       .default(21)
       .refine((v) => v % 2 === 1, "size must be odd")
       .describe("Window side (odd)")
-      .meta({ unit: "px" }),
+      .meta({ unit: "px", sliderStep: 2 }),
     border: z.enum(["zero", "reflect101", "replicate"]).default("zero").describe("Border handling"),
   }),
   map(inputs, params) {

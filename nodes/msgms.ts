@@ -18,7 +18,13 @@ export default defineNode({
   outputs: { map: { type: "ScoreMap", title: "structure map" } },
   params: z.object({
     scales: z.number().int().min(1).max(5).default(2).describe("Number of scales"),
-    c: z.number().min(0).max(1).default(0.0026).describe("GMS stability constant (GMSD: 0.0026)"),
+    c: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.0026)
+      .describe("GMS stability constant (GMSD: 0.0026)")
+      .meta({ scale: "log", sliderMin: 1e-6 }),
     filterSize: z
       .number()
       .int()
@@ -27,7 +33,7 @@ export default defineNode({
       .default(21)
       .refine((v) => v % 2 === 1, "filterSize must be odd")
       .describe("Zero-padded mean filter side (odd)")
-      .meta({ unit: "px" }),
+      .meta({ unit: "px", sliderStep: 2 }),
   }),
   map(inputs, params) {
     return {

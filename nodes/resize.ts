@@ -21,7 +21,7 @@ export default defineNode({
       .max(4096)
       .default(256)
       .describe("Output width")
-      .meta({ unit: "px" }),
+      .meta({ unit: "px", scale: "log" }),
     height: z
       .number()
       .int()
@@ -29,7 +29,7 @@ export default defineNode({
       .max(4096)
       .default(256)
       .describe("Output height")
-      .meta({ unit: "px" }),
+      .meta({ unit: "px", scale: "log" }),
   }),
   map(inputs, params) {
     return { image: resizeImage(inputs.image as FloatImage, params.width, params.height) };

@@ -54,7 +54,8 @@ export default defineNode({
       .min(0)
       .max(0.5)
       .default(0.01)
-      .describe("Allowed false-positive rate on normal validation images in 'calibrate' mode"),
+      .describe("Allowed false-positive rate on normal validation images in 'calibrate' mode")
+      .meta({ scale: "log", sliderMin: 0.001 }),
   }),
   async run(inputs, params, ctx) {
     let threshold: ThresholdValue;

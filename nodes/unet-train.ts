@@ -37,30 +37,41 @@ export const trainParams = z.object({
     .min(0)
     .max(256)
     .default(0)
-    .describe("U-Net base width C (0 = the preset's)"),
-  batchSize: z.number().int().min(0).max(64).default(0).describe("Batch size (0 = the preset's)"),
+    .describe("U-Net base width C (0 = the preset's)")
+    .meta({ scale: "log", sliderMin: 1 }),
+  batchSize: z
+    .number()
+    .int()
+    .min(0)
+    .max(64)
+    .default(0)
+    .describe("Batch size (0 = the preset's)")
+    .meta({ scale: "log", sliderMin: 1 }),
   epochs: z
     .number()
     .int()
     .min(0)
     .max(100000)
     .default(0)
-    .describe("Epochs (0 = the preset's); the learning rate drops ×0.2 at 80% and 90% of them"),
+    .describe("Epochs (0 = the preset's); the learning rate drops ×0.2 at 80% and 90% of them")
+    .meta({ scale: "log", sliderMin: 1 }),
   maxMinutes: z
     .number()
     .min(0)
     .max(100000)
     .default(0)
     .describe("Stop after this much training wall time and keep the model (0 = no limit)")
-    .meta({ unit: "min" }),
+    .meta({ unit: "min", scale: "log", sliderMin: 1 }),
   learningRate: z
     .number()
     .min(0)
     .max(1)
     .default(0)
     .describe(
-      "Adam learning rate (0 = the preset's: 1e-4 for paper and demo, higher for the short CPU presets)",
-    ),
+      "Adam learning rate (0 = the preset's: 1e-4 for paper and tiny as in the reference, 1e-3 for the short demo and CPU presets)",
+    )
+    // Adam's useful rates: the slider spans 1e-5..0.1, 0 and larger rates are typed
+    .meta({ scale: "log", sliderMin: 1e-5, sliderMax: 0.1 }),
   processes: z
     .number()
     .int()
@@ -81,7 +92,9 @@ export const trainParams = z.object({
     .default(-1)
     .describe(
       "Moving average of the weights: previews and the saved model use an exponential moving average of the network (weights and BatchNorm statistics) with this decay instead of the last weights, a steadier model wherever training stops; 0.999 averages over roughly the last 1000 steps. -1 = the preset's (0.999 for cpu-fast and cpu, off for the others); 0 = off (the last weights, as in the reference)",
-    ),
+    )
+    // -1, 0 and 0.9..0.9999 mean different things: no slider could show that honestly
+    .meta({ slider: false }),
   checkpointEvery: z
     .number()
     .int()
@@ -194,7 +207,7 @@ export function resolveTrainSettings(p: Params) {
 export default defineNode({
   type: "edgrec.unet-train",
   // 2: presets carry learning rate and processes (cpu-fast, cpu changed), so old caches differ
-  // 3: cpu-fast and cpu save a moving average of the weights (param ema)
+  // 3: cpu-fast and cpu save a moving average of the weights (param ema); demo trains at 1e-3
   version: 3,
   title: "U-Net train",
   category: "Model",

@@ -2,7 +2,9 @@ import { z } from "zod";
 import { assertSameSize, type ScoreMap } from "./sdk/image.ts";
 import { defineNode } from "./sdk/node.ts";
 
-const weight = (d: number, what: string) => z.number().min(0).max(100).default(d).describe(what);
+// Weights are relative: a log slider puts 1 in the middle of 0.01..100; 0 (leave out) is typed.
+const weight = (d: number, what: string) =>
+  z.number().min(0).max(100).default(d).describe(what).meta({ scale: "log", sliderMin: 0.01 });
 
 export default defineNode({
   type: "edgrec.weighted-sum",

@@ -19,7 +19,7 @@ export function workingSizeParam(defaultSize: number, description: string) {
     .max(1024)
     .default(defaultSize)
     .describe(description)
-    .meta({ unit: "px" });
+    .meta({ unit: "px", scale: "log" });
 }
 
 /** Name of a subfolder of the run's out folder. */

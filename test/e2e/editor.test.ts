@@ -239,4 +239,40 @@ describe("editor end to end", { skip }, () => {
     assert.equal(serializeGraph(await editorGraph()), saved);
     assert.deepEqual(pageErrors, []);
   });
+
+  test("the learning-rate slider is logarithmic and leaves the 0 sentinel alone", async () => {
+    await page.getByTestId("palette-search").fill("U-Net train");
+    await page.getByTestId("palette-edgrec.unet-train").click();
+    await page.getByTestId("palette-search").fill("");
+    await page.locator('[data-testid="node-unet-train"] .card-title').click();
+    const slider = page.getByTestId("slider-learningRate");
+    const box = page.getByTestId("input-learningRate");
+    const learningRate = async () =>
+      (await editorGraph()).nodes.find((n) => n.id === "unet-train")?.params.learningRate;
+    // 0 = the preset's: shown as typed, the slider parked at its left end, nothing rewritten.
+    assert.equal(await slider.getAttribute("data-scale"), "log");
+    assert.equal(await slider.inputValue(), "0");
+    assert.equal(await box.inputValue(), "0");
+    assert.equal(await learningRate(), 0);
+    // Drag the thumb from the left end to about the middle, as a user does.
+    await slider.scrollIntoViewIfNeeded();
+    const r = await slider.boundingBox();
+    assert.ok(r, "the slider should be visible");
+    await page.mouse.move(r.x + 6, r.y + r.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(r.x + r.width * 0.55, r.y + r.height / 2, { steps: 10 });
+    await page.mouse.up();
+    await page.waitForFunction(
+      () =>
+        (document.querySelector('[data-testid="input-learningRate"]') as HTMLInputElement).value !==
+        "0",
+    );
+    const shown = Number(await box.inputValue());
+    assert.ok(shown >= 1e-5 && shown <= 1e-1, `learning rate ${shown} is outside 1e-5..1e-1`);
+    // Halfway along a 1e-5..0.1 log slider is near 1e-3; a linear one would give about 0.05.
+    assert.ok(shown > 1e-4 && shown < 1e-2, `learning rate ${shown} is not from a log slider`);
+    assert.equal(await learningRate(), shown);
+    assert.equal(await page.getByTestId("error-learningRate").count(), 0);
+    assert.deepEqual(pageErrors, []);
+  });
 });

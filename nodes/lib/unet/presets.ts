@@ -47,7 +47,7 @@ export const PRESETS: Record<"tiny" | "demo" | "cpu-fast" | "cpu" | "paper", Tra
     width: 8,
     batchSize: 8,
     epochs: 40,
-    learningRate: 1e-4,
+    learningRate: 1e-3,
     processes: 1,
     ema: 0,
     secondsPerStep: 0.55,

@@ -5,6 +5,8 @@
 
 export type FieldKind = "number" | "integer" | "enum" | "boolean" | "path" | "text" | "json";
 
+export type SliderScale = "linear" | "log";
+
 export interface FieldDescriptor {
   name: string;
   label: string;
@@ -16,10 +18,28 @@ export interface FieldDescriptor {
   max?: number;
   exclusiveMin?: boolean;
   exclusiveMax?: boolean;
-  /** Slider step: 1 for integers, else about a hundredth of the range. */
+  /**
+   * Value step of a linear slider: the schema's `sliderStep`, else 1 for integers, else about
+   * a hundredth of the slider range.
+   */
   step?: number;
-  /** A slider is offered when both bounds are finite. */
+  /**
+   * A slider is offered when the slider range (below) is finite, unless the schema says
+   * `slider: false`. Linear sliders need a span of at most 1e6, log sliders a positive lower end.
+   */
   slider: boolean;
+  /**
+   * How slider positions map to values: evenly, or evenly in log10(value). From the schema's
+   * `scale` meta key; without it, a range with a positive lower end and max/min >= 1000 is log.
+   */
+  scale?: SliderScale;
+  /**
+   * The part of [min, max] the slider covers (schema `sliderMin` / `sliderMax`, else the
+   * bounds). Values outside it, e.g. a sentinel 0 meaning "the preset's", can still be typed;
+   * the slider then rests at its nearer end without changing the value.
+   */
+  sliderMin?: number;
+  sliderMax?: number;
   options?: (string | number | boolean)[];
   minLength?: number;
   maxLength?: number;
@@ -51,7 +71,146 @@ export function humanize(name: string): string {
 function niceStep(min: number, max: number): number {
   const span = max - min;
   if (!(span > 0)) return 0.01;
-  return 10 ** Math.floor(Math.log10(span / 100));
+  // Number("1e-4") is exactly 0.0001, while 10 ** -4 is 0.00009999999999999999.
+  return Number(`1e${Math.floor(Math.log10(span / 100))}`);
+}
+
+/** A bound the slider can use: finite and not z.int()'s implicit safe-integer limit. */
+const realBound = (v: unknown): v is number =>
+  typeof v === "number" && Number.isFinite(v) && Math.abs(v) < Number.MAX_SAFE_INTEGER;
+
+/** Positions of a log slider, whatever its range. */
+export const LOG_SLIDER_TICKS = 200;
+
+/** Largest span of a linear slider: beyond it one pixel would skip thousands of values. */
+const MAX_LINEAR_SPAN = 1e6;
+/** Ratio max/min from which a range with a positive lower end gets a log slider by itself. */
+const AUTO_LOG_RATIO = 1000;
+
+/**
+ * Decides slider, scale, slider range and step of a number field from its bounds and the
+ * schema's meta keys `slider` (false: text box only), `scale` ("log" | "linear"), `sliderMin`,
+ * `sliderMax` and `sliderStep` (see docs/nodes.md).
+ */
+function setUpSlider(f: FieldDescriptor, s: Json): void {
+  const integer = f.kind === "integer";
+  let lo = realBound(f.min) ? f.min : undefined;
+  let hi = realBound(f.max) ? f.max : undefined;
+  // The slider range narrows the bounds, never widens them.
+  if (realBound(s.sliderMin) && (lo === undefined || s.sliderMin >= lo)) lo = s.sliderMin;
+  if (realBound(s.sliderMax) && (hi === undefined || s.sliderMax <= hi)) hi = s.sliderMax;
+  if (integer) {
+    if (lo !== undefined) lo = Math.ceil(lo);
+    if (hi !== undefined) hi = Math.floor(hi);
+  }
+  const explicitStep =
+    realBound(s.sliderStep) && s.sliderStep > 0
+      ? integer
+        ? Math.max(1, Math.round(s.sliderStep))
+        : s.sliderStep
+      : undefined;
+  f.step = explicitStep ?? (integer ? 1 : niceStep(lo ?? 0, hi ?? 1));
+  if (lo === undefined || hi === undefined || !(lo < hi) || s.slider === false) return;
+  const scale: SliderScale =
+    s.scale === "log" || s.scale === "linear"
+      ? s.scale
+      : lo > 0 && hi / lo >= AUTO_LOG_RATIO
+        ? "log"
+        : "linear";
+  if (scale === "log" && lo <= 0) {
+    // A log slider needs a positive lower end; without one (min 0 and no sliderMin) the slider
+    // stays linear rather than inventing a range.
+    if (hi - lo > MAX_LINEAR_SPAN) return;
+    f.scale = "linear";
+  } else if (scale === "linear" && hi - lo > MAX_LINEAR_SPAN) {
+    return;
+  } else {
+    f.scale = scale;
+  }
+  f.slider = true;
+  f.sliderMin = lo;
+  f.sliderMax = hi;
+}
+
+/** Digits after the decimal point in `x` as written (1e-5 -> 5, 0.25 -> 2, 3 -> 0). */
+function decimalsOf(x: number): number {
+  const [mantissa, exp] = String(x).split("e");
+  const frac = mantissa.split(".")[1]?.length ?? 0;
+  return Math.max(0, frac - Number(exp ?? 0));
+}
+
+/** The highest slider position (the lowest is 0). */
+export function sliderPositions(field: FieldDescriptor): number {
+  const { sliderMin: lo, sliderMax: hi } = field;
+  if (!field.slider || lo === undefined || hi === undefined) return 0;
+  if (field.scale === "log") return LOG_SLIDER_TICKS;
+  return Math.max(1, Math.ceil((hi - lo) / (field.step ?? 1) - 1e-9));
+}
+
+/**
+ * Where the slider sits for `value`, and whether the value lies in the slider range at all. A
+ * value outside it (a sentinel such as 0 = "the preset's", or unset) puts the slider at its
+ * nearer end; the caller leaves the value alone until the user moves the slider.
+ */
+export function sliderPosition(
+  field: FieldDescriptor,
+  value: number | undefined,
+): { position: number; inRange: boolean } {
+  const { sliderMin: lo, sliderMax: hi } = field;
+  const last = sliderPositions(field);
+  if (!field.slider || lo === undefined || hi === undefined) return { position: 0, inRange: false };
+  if (value === undefined || !Number.isFinite(value) || value < lo) {
+    return { position: 0, inRange: false };
+  }
+  if (value > hi) return { position: last, inRange: false };
+  const raw =
+    field.scale === "log"
+      ? ((Math.log10(value) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * last
+      : (value - lo) / (field.step ?? 1);
+  return { position: Math.min(last, Math.max(0, Math.round(raw))), inRange: true };
+}
+
+/**
+ * The value at slider `position`, rounded for people: linear sliders to their step; log
+ * sliders to the fewest significant digits (usually 2-3) that stay within half a position of
+ * the exact value, so 1e-4 comes out as 0.0001 rather than 0.00010023. Integers stay integers.
+ * Ends give the slider range's ends exactly; positions on an exclusive bound move one inward.
+ */
+export function sliderValue(field: FieldDescriptor, position: number): number {
+  const { sliderMin: lo, sliderMax: hi } = field;
+  if (lo === undefined || hi === undefined) return Number.NaN;
+  const last = sliderPositions(field);
+  const p = Math.min(last, Math.max(0, Math.round(position)));
+  const v = p === 0 ? lo : p === last ? hi : interior(field, lo, hi, p, last);
+  const below = field.exclusiveMin && field.min !== undefined && v <= field.min;
+  const above = field.exclusiveMax && field.max !== undefined && v >= field.max;
+  if ((below || above) && last > 1) {
+    const inward = below ? Math.min(last, p + 1) : Math.max(0, p - 1);
+    return inward === p ? v : sliderValue(field, inward);
+  }
+  return v;
+}
+
+function interior(field: FieldDescriptor, lo: number, hi: number, p: number, last: number) {
+  const integer = field.kind === "integer";
+  if (field.scale !== "log") {
+    const step = field.step ?? 1;
+    const v = Number((lo + p * step).toFixed(Math.min(20, decimalsOf(step) + decimalsOf(lo))));
+    return Math.min(hi, integer ? Math.round(v) : v);
+  }
+  const logLo = Math.log10(lo);
+  const tick = (Math.log10(hi) - logLo) / last;
+  const exact = 10 ** (logLo + p * tick);
+  let v = integer ? Math.round(exact) : exact;
+  for (let digits = 1; digits <= 15; digits++) {
+    let c = Number(exact.toPrecision(digits));
+    if (integer) c = Math.round(c);
+    if (c > 0 && Math.abs(Math.log10(c / exact)) <= tick / 2) {
+      v = c;
+      break;
+    }
+  }
+  return Math.min(hi, Math.max(lo, v));
 }
 
 /** Collapses `anyOf: [X, {type: "null"}]` (zod nullable) into X plus a nullable flag. */
@@ -122,10 +281,7 @@ export function fieldsFromSchema(
         f.max = s.exclusiveMaximum;
         f.exclusiveMax = true;
       }
-      const finite = Number.isFinite(f.min) && Number.isFinite(f.max);
-      // Huge safe-integer bounds come from z.int() itself, not from a real range.
-      f.slider = finite && (f.max as number) - (f.min as number) <= 1e6;
-      f.step = kind === "integer" ? 1 : niceStep(f.min ?? 0, f.max ?? 1);
+      setUpSlider(f, s);
     }
     if (kind === "enum") {
       f.options = Array.isArray(s.enum)
