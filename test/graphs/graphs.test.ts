@@ -149,6 +149,13 @@ describe("saved graphs", () => {
     g.nodes.find((n) => n.id === "model")!.params.path = join(tmp, "model");
     const { serializeGraph } = await import("../../apps/runner/src/graph/schema.ts");
     writeFileSync(join(library, "line-3.json"), serializeGraph(g));
+    // The same line scoring by the mean of the 5 hottest pixels: the endpoint must follow it.
+    g.name = "line-3-top5";
+    Object.assign(g.nodes.find((n) => n.id === "report")!.params, {
+      scoreMethod: "top-k-mean",
+      k: 5,
+    });
+    writeFileSync(join(library, "line-3-top5.json"), serializeGraph(g));
     const server = await startServer({
       port: 0,
       cacheDir: join(tmp, "server-cache"),
@@ -179,6 +186,18 @@ describe("saved graphs", () => {
           body.images[0].score > body.threshold ? "fail" : "pass",
         );
         assert.ok(body.images[0].map, "anomaly map returned on request");
+        assert.equal((body as { scoreMethod?: string }).scoreMethod, "max");
+        const top5 = await fetch(`${server.url}/api/inspect/line-3-top5`, {
+          method: "POST",
+          headers: { "content-type": "image/png" },
+          body: new Uint8Array(readFileSync(join(demo, file))),
+        });
+        const b5 = (await top5.json()) as { scoreMethod: string; images: { score: number }[] };
+        assert.equal(b5.scoreMethod, "top-5 mean");
+        assert.ok(
+          b5.images[0].score < body.images[0].score,
+          `top-5 mean ${b5.images[0].score} must be below the maximum ${body.images[0].score}`,
+        );
       }
     } finally {
       await server.close();

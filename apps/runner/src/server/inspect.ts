@@ -6,10 +6,11 @@
  */
 import { createHash } from "node:crypto";
 import { mkdir } from "node:fs/promises";
-import { imageScore } from "../../../../nodes/lib/eval/score.ts";
+import { topKMean } from "../../../../nodes/image-score.ts";
 import { EdgrecError } from "../../../../nodes/sdk/errors.ts";
 import type { ScoreMap } from "../../../../nodes/sdk/image.ts";
 import { isStream, type SampleStream } from "../../../../nodes/sdk/node.ts";
+import type { Graph } from "../graph/schema.ts";
 import type { ServerContext } from "./context.ts";
 import { heatmapPng } from "./preview.ts";
 
@@ -33,11 +34,17 @@ export interface InspectResult {
   ms: number;
   threshold: number | null;
   thresholdSource: "query" | "graph" | "none";
+  /**
+   * How a map became the image score: that of the graph's image-score or inspect-report node
+   * fed by the anomaly map (so the endpoint decides exactly as `edgrec run` of the same graph
+   * does), else "max" (EDGREC.md §6).
+   */
+  scoreMethod: string;
   /** What each node did: "ran", "cached" (e.g. the warm model) or "lazy". */
   nodes: Record<string, string>;
   images: {
     name: string;
-    /** Image score = maximum of the anomaly map (EDGREC.md §6). */
+    /** Image score, computed as `scoreMethod` says. */
     score: number;
     /** "fail" when score > threshold; null without a threshold. */
     decision: "pass" | "fail" | null;
@@ -162,11 +169,13 @@ async function inspectNow(
     }
   }
 
+  const k = scoreTopK(graph, mapNode as string);
+  const scoreMethod = k === 1 ? "max" : `top-${k} mean`;
   const results: InspectResult["images"] = [];
   for (let i = 0; i < images.length; i++) {
     const ti = performance.now();
     const map = await mapStream.get(i, 0);
-    const score = imageScore(map);
+    const score = topKMean(map.data, k);
     const entry: InspectResult["images"][number] = {
       name: images[i].name,
       score,
@@ -179,5 +188,30 @@ async function inspectNow(
   const nodes = Object.fromEntries(Object.entries(report.nodes).map(([k, v]) => [k, v.status]));
   const ms = Math.round((performance.now() - t0) * 10) / 10;
   log.info({ images: images.length, ms, nodes }, "inspected");
-  return { graph: graphName, ms, threshold, thresholdSource, nodes, images: results };
+  return {
+    graph: graphName,
+    ms,
+    threshold,
+    thresholdSource,
+    scoreMethod,
+    nodes,
+    images: results,
+  };
+}
+
+/**
+ * Pixels averaged into the image score (1 = the maximum): taken from the image-score
+ * (`method`) or inspect-report (`scoreMethod`) node that reads `mapNode`'s map, so the
+ * threshold stored with the graph is compared with the score it was set on.
+ */
+function scoreTopK(graph: Graph, mapNode: string): number {
+  for (const e of graph.edges) {
+    if (e.from.node !== mapNode) continue;
+    const n = graph.nodes.find((x) => x.id === e.to.node);
+    if (n?.type !== "edgrec.image-score" && n?.type !== "edgrec.inspect-report") continue;
+    const method = n.params.method ?? n.params.scoreMethod;
+    if (method !== "top-k-mean") return 1;
+    return typeof n.params.k === "number" ? n.params.k : 100;
+  }
+  return 1;
 }
