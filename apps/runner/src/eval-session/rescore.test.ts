@@ -6,7 +6,7 @@ import { imageAuroc } from "../../../../nodes/lib/eval/image-metrics.ts";
 import { pixelMetrics } from "../../../../nodes/lib/eval/pixel-metrics.ts";
 import { createRng } from "../../../../nodes/sdk/rng.ts";
 import { floatKeys, radixSortPairs } from "./radix.ts";
-import { allocBuffers, rescore } from "./rescore.ts";
+import { allocBuffers, rescore, topKMeanOf } from "./rescore.ts";
 import { buildSplit, type SplitSample } from "./split.ts";
 
 const near = (got: number | null, want: number | null, tol: number, what: string) => {
@@ -173,5 +173,43 @@ describe("rescore", () => {
     assert.equal(r.metrics.pixelAuroc.value, null);
     assert.match(r.metrics.auPro.reason ?? "", /no ground-truth mask/);
     assert.notEqual(r.metrics.imageAuroc.value, null);
+  });
+});
+
+describe("top-k image scores", () => {
+  test("topKMeanOf equals the mean of the k largest after a full sort, ties included", () => {
+    const rng = createRng(5);
+    for (const [n, k] of [
+      [1, 1],
+      [10, 3],
+      [1000, 100],
+      [4096, 4096],
+      [513, 1],
+    ]) {
+      // Coarse values so that ties straddle the k-th position.
+      const v = Float32Array.from({ length: n }, () => Math.floor(rng.next() * 20) / 4);
+      const sorted = Float64Array.from(v).sort();
+      let want = 0;
+      for (let i = n - k; i < n; i++) want += sorted[i];
+      near(topKMeanOf(v, k), want / k, 1e-9, `n ${n} k ${k}`);
+    }
+  });
+
+  test("rescore with topK scores each image by its top-k mean", () => {
+    const samples = synthetic(6, 24, 9);
+    const split = buildSplit(samples);
+    const r = rescore(split, allocBuffers(split.color.length), {
+      wColor: 1,
+      wStructure: 0.5,
+      topK: 10,
+    });
+    referenceMaps(samples, 1, 0.5).forEach((m, k) => {
+      const top = Float64Array.from(m.data).sort().slice(-10);
+      near(r.scores[k], top.reduce((a, b) => a + b, 0) / 10, 1e-6, `image ${k}`);
+    });
+    assert.throws(
+      () => rescore(split, allocBuffers(split.color.length), { wColor: 1, wStructure: 1, topK: 0 }),
+      /topK must be an integer/,
+    );
   });
 });

@@ -27,6 +27,8 @@ export interface RescoreOptions {
   fprLimit?: number;
   /** Most points per returned curve. Default 200. */
   curvePoints?: number;
+  /** Image score = mean of the k highest pixels of each map; default 1 (the maximum). */
+  topK?: number;
 }
 
 /** A downsampled curve (x and y of the same length). */
@@ -53,7 +55,7 @@ export interface RescoreMetrics {
 }
 
 export interface RescoreResult {
-  /** Image scores (maximum of the combined map), one per sample. */
+  /** Image scores (maximum, or top-k mean, of the combined map), one per sample. */
   scores: number[];
   /** Min and max of the combined maps over the whole split (the shared colour scale). */
   range: { min: number; max: number };
@@ -128,6 +130,46 @@ class CurveSampler {
 const emptyCurve = (): Curve => ({ x: [], y: [] });
 
 /**
+ * Mean of the k largest values of `values`, by quickselect on a copy in `work` (O(n) on
+ * average, where sorting each map would cost O(n log n) on every weight change).
+ */
+export function topKMeanOf(
+  values: Float32Array,
+  k: number,
+  work = new Float32Array(values.length),
+): number {
+  const n = values.length;
+  const a = work.subarray(0, n);
+  a.set(values);
+  // Partition so that a[n - k .. n) holds the k largest values.
+  const target = n - k;
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >>> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else break;
+  }
+  let sum = 0;
+  for (let i = target; i < n; i++) sum += a[i];
+  return sum / k;
+}
+
+/**
  * Recombines and rescores the split.
  * @param split cached maps and ground truth; @param buffers from allocBuffers(split pixels).
  * @returns image scores, every metric, confusion counts, curves (≤ curvePoints each), timings.
@@ -164,6 +206,11 @@ export function rescore(
   const hasT = threshold !== undefined && Number.isFinite(threshold);
   const pixelC: Confusion = { tp: 0, fp: 0, tn: 0, fn: 0 };
   const scores: number[] = new Array(split.count);
+  const topK = Math.min(opts.topK ?? 1, px);
+  if (!(Number.isInteger(topK) && topK >= 1)) {
+    throw new Error(`rescore: topK must be an integer ≥ 1 (got ${opts.topK})`);
+  }
+  const pick = topK > 1 ? new Float32Array(px) : undefined;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   for (let k = 0; k < split.count; k++) {
@@ -176,7 +223,7 @@ export function rescore(
       if (v > m) m = v;
       if (v < min) min = v;
     }
-    scores[k] = Math.fround(m);
+    scores[k] = Math.fround(topK > 1 ? topKMeanOf(combined.subarray(k * px, end), topK, pick) : m);
     if (m > max) max = m;
   }
   if (hasT) {

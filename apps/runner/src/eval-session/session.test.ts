@@ -99,7 +99,17 @@ describe("evaluation session", () => {
       ],
     );
     assert.deepEqual(w.sumNodes.sort(), ["test_sum", "val_sum"]);
+    assert.equal(w.scoreTopK, 1, "the default graph scores by the map maximum");
     assert.throws(() => findWiring(graph, portType, "metrics"), /not a weighted-sum node/);
+  });
+
+  test("follows the image-score node's top-k mean", () => {
+    const g = structuredClone(graph);
+    Object.assign(g.nodes.find((n) => n.id === "test_score")!.params, {
+      method: "top-k-mean",
+      k: 7,
+    });
+    assert.equal(findWiring(g, portType).scoreTopK, 7);
   });
 
   test("after opening, rescoring and sample maps never pull from the run's streams", async () => {

@@ -205,7 +205,7 @@ export class EvalSession {
 
   /** Recombines the cached maps under new weights and recomputes every metric. */
   rescore(opts: RescoreOptions): RescoreResult {
-    return rescore(this.split, this.buffers, opts);
+    return rescore(this.split, this.buffers, { topK: this.wiring.scoreTopK, ...opts });
   }
 
   /**

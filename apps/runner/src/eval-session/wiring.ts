@@ -34,6 +34,12 @@ export interface Wiring {
   stages: Stage[];
   /** Every weighted-sum node of the graph (the weighting is saved into all of them). */
   sumNodes: string[];
+  /**
+   * Pixels averaged into an image score (1 = the map maximum): the setting of the image-score
+   * node that turns this weighted sum into the metrics node's scores, so the workspace ranks
+   * images as the graph does.
+   */
+  scoreTopK: number;
 }
 
 function source(graph: Graph, nodeId: string, port: string): PortRef | undefined {
@@ -90,6 +96,16 @@ export function findWiring(
     if (ds?.type === "edgrec.dataset") mask = { nodeId: ds.id, port: "mask" };
   }
   const threshold = metrics ? source(graph, metrics, "threshold") : undefined;
+  const scorer = metrics ? source(graph, metrics, "scores") : undefined;
+  const scoreNode = graph.nodes.find((n) => n.id === scorer?.nodeId);
+  const scoreTopK =
+    scoreNode?.type === "edgrec.image-score" &&
+    source(graph, scoreNode.id, "map")?.nodeId === id &&
+    scoreNode.params.method === "top-k-mean"
+      ? typeof scoreNode.params.k === "number"
+        ? scoreNode.params.k
+        : 100
+      : 1;
   const reconstruction = source(graph, color.nodeId, "reconstruction");
   const stages: Stage[] = [];
   if (image) stages.push({ key: "input", label: "Input", ...image });
@@ -112,5 +128,15 @@ export function findWiring(
   stages.push({ key: "color", label: "Colour map", ...color });
   stages.push({ key: "structure", label: "Structure map", ...structure });
   if (mask) stages.push({ key: "mask", label: "Ground truth", ...mask });
-  return { sumNode: id, color, structure, mask, image, threshold, stages, sumNodes: sums };
+  return {
+    sumNode: id,
+    color,
+    structure,
+    mask,
+    image,
+    threshold,
+    stages,
+    sumNodes: sums,
+    scoreTopK,
+  };
 }
