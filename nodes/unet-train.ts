@@ -207,8 +207,10 @@ export function resolveTrainSettings(p: Params) {
 export default defineNode({
   type: "edgrec.unet-train",
   // 2: presets carry learning rate and processes (cpu-fast, cpu changed), so old caches differ
-  // 3: cpu-fast and cpu save a moving average of the weights (param ema); demo trains at 1e-3
-  version: 3,
+  // 3: cpu-fast and cpu save a moving average of the weights (param ema)
+  // 4: demo trains at 1e-3. Cache keys hash the params as written ("preset": "demo"), not the
+  // preset's values, so every change to a preset's values must bump this version.
+  version: 4,
   title: "U-Net train",
   category: "Model",
   description:
