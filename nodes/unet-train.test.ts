@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -167,5 +168,24 @@ describe("U-Net train node: weight average (ema)", () => {
     assert.deepEqual(getFlatState(resumed.model), getFlatState(straight.model));
     disposeUNet(resumed.model);
     disposeUNet(straight.model);
+  });
+});
+
+describe("preset values and the node version", () => {
+  test("a change to what a preset trains comes with a new unet-train version", () => {
+    // Cache keys hash the params as written ("preset": "cpu-fast"), not the preset's values:
+    // without a version bump a changed preset would silently reuse models of the old one.
+    const trained = Object.fromEntries(
+      Object.entries(PRESETS).map(([k, p]) => [
+        k,
+        { ...p, note: undefined, secondsPerStep: undefined },
+      ]),
+    );
+    const hash = createHash("sha256").update(JSON.stringify(trained)).digest("hex").slice(0, 16);
+    assert.deepEqual(
+      { version: unetTrain.version, hash },
+      { version: 4, hash: "c82d7570a7c6bfc1" },
+      "presets changed: bump unet-train's version, then update both values here",
+    );
   });
 });
