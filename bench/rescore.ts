@@ -4,7 +4,7 @@
  * cached maps, and → the selected sample's recoloured heat map (the editor's browser code,
  * run here in Node). The "reconstruction" is a deterministic 5x5 box blur of each image (no
  * trained model needed): colour and structure maps then come from the real kernels.
- * `npm run bench -- rescore`. The machine is shared: timings are noisy, medians are shown.
+ * `npm run bench -- rescore [--top-k K]` (K > 1: image scores are top-K means). The machine is shared: timings are noisy, medians are shown.
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -42,7 +42,9 @@ function blurred(img: FloatImage): FloatImage {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mib = (b: number) => (b / 2 ** 20).toFixed(1);
 
-export default async function run(_args: string[]): Promise<void> {
+export default async function run(args: string[]): Promise<void> {
+  const at = args.indexOf("--top-k");
+  const topK = at >= 0 ? Number(args[at + 1]) : 1;
   if (!existsSync(join(ROOT, "test"))) {
     process.stdout.write(`rescore bench skipped: ${ROOT}/test not found\n`);
     return;
@@ -89,7 +91,7 @@ export default async function run(_args: string[]): Promise<void> {
     [1, 1],
   ];
   const runs = weights.map(([wc, ws]) =>
-    rescore(split, buffers, { wColor: wc, wStructure: ws, threshold: 0.5 }),
+    rescore(split, buffers, { wColor: wc, wStructure: ws, threshold: 0.5, topK }),
   );
   const pick = (k: keyof (typeof runs)[0]["timings"]) => median(runs.map((r) => r.timings[k]));
   const last = runs[runs.length - 1];
@@ -130,7 +132,10 @@ export default async function run(_args: string[]): Promise<void> {
     { step: "load + colour/structure maps (setup, not timed target)", ms: prepMs },
     { step: "pack split into float32 arrays (session open)", ms: buildMs },
     { step: "rescore total (median of 8 weight changes)", ms: pick("totalMs") },
-    { step: "  recombine + image scores + pixel confusion", ms: pick("combineMs") },
+    {
+      step: `  recombine + image scores (${topK > 1 ? `top-${topK} mean` : "max"}) + pixel confusion`,
+      ms: pick("combineMs"),
+    },
     { step: `  radix sort ${pixels} float32 scores`, ms: pick("sortMs") },
     { step: "  sweep: pixel AUROC/AP/F1 + exact AU-PRO + curves", ms: pick("sweepMs") },
     { step: "  image metrics", ms: pick("imageMs") },
