@@ -1,7 +1,7 @@
 /** The real `edgrec` binary in a child process: exit codes, output, cache across runs. */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -17,6 +17,28 @@ function edgrec(args: string[], cwd = mkdtempSync(join(tmpdir(), "edgrec-cli-"))
 }
 
 describe("edgrec CLI", () => {
+  test("the bundled runner (dist/runner/edgrec.mjs) loads TypeScript plugins and runs a graph", (t) => {
+    const bundle = join(PROJECT_ROOT, "dist/runner/edgrec.mjs");
+    if (!existsSync(bundle)) {
+      t.skip(`${bundle} not built: run npm run build (npm test builds it with the editor tests)`);
+      return;
+    }
+    const cwd = mkdtempSync(join(tmpdir(), "edgrec-cli-"));
+    const r = spawnSync(
+      process.execPath,
+      [bundle, "run", graph, "--plugins", plugins, "--cache", join(cwd, "cache"), "--json"],
+      { cwd, encoding: "utf8", timeout: 60_000 },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const done = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .find((e) => e.type === "run-finished");
+    assert.equal(done.report.ok, true);
+    assert.equal(done.report.nodes.total.status, "ran");
+  });
+
   test("run prints results and exits 0; a second run with one change reuses the cache", () => {
     const cwd = mkdtempSync(join(tmpdir(), "edgrec-cli-"));
     const cache = join(cwd, "cache");
