@@ -14,8 +14,9 @@ import { writeFileAtomic } from "../apps/runner/src/atomic.ts";
 import { decodeValue, encodeValue } from "../apps/runner/src/engine/serialize.ts";
 import { ensureBackend, type ModelHandle } from "./lib/model/handle.ts";
 import { loadModel, makeManifest, saveModel } from "./lib/unet/checkpoint.ts";
-import { assertTrainingFits } from "./lib/unet/memory.ts";
+import { assertTrainingFits, assertWasmHeapFits } from "./lib/unet/memory.ts";
 import { getFlatState, type UNet } from "./lib/unet/model.ts";
+import { nativeKernelsLabel } from "./lib/unet/native.ts";
 import { GradientPartner, splitBatch } from "./lib/unet/parallel.ts";
 import { PRESETS } from "./lib/unet/presets.ts";
 import { Trainer, type TrainerSnapshot } from "./lib/unet/train.ts";
@@ -179,6 +180,31 @@ function checkTrainingMemory(
   }
 }
 
+const WASM_HEAP_HINT =
+  "train with processes 2 (each process holds half the batch), lower train.batchSize, " +
+  "train.width or the dataset size, or use a native backend (--backend tensorflow or " +
+  "tensorflow-gpu, with @tensorflow/tfjs-node(-gpu) installed)";
+
+/** On the wasm backend, fails before the first step when a process's share cannot fit its heap. */
+function checkWasmHeap(
+  shape: { width: number; batchSize: number; imageSize: number; inputChannels: number },
+  processes: number,
+  nodeId: string,
+): void {
+  try {
+    assertWasmHeapFits(
+      { ...shape, batchSize: Math.ceil(shape.batchSize / processes) },
+      nativeKernelsLabel() !== undefined,
+      `node "${nodeId}"`,
+    );
+  } catch (err) {
+    throw dataError("E_OUT_OF_MEMORY", (err as Error).message, WASM_HEAP_HINT);
+  }
+}
+
+/** The wasm backend's own words when its heap runs out mid-step. */
+const WASM_HEAP_FAILURE = /memory access out of bounds|^Aborted\(|Cannot enlarge memory/;
+
 /** Shuffled sample order of one epoch; depends only on (seed, epoch). */
 function epochOrder(n: number, seed: number, epoch: number): number[] {
   const rng = createRng(mixSeed(seed, 0x5eed, epoch));
@@ -285,6 +311,10 @@ export default defineNode({
       },
       ctx.nodeId,
     );
+    if (backend.name === "wasm") {
+      const shape = { width: s.width, batchSize: s.batchSize, imageSize: side };
+      checkWasmHeap({ ...shape, inputChannels: channels }, s.processes, ctx.nodeId);
+    }
     const n = edges.length;
     const stepsPerEpoch = Math.ceil(n / s.batchSize);
     const totalSteps = stepsPerEpoch * s.epochs;
@@ -413,6 +443,15 @@ export default defineNode({
       model = trainer.finish();
     } catch (err) {
       trainer.dispose();
+      if (backend.name === "wasm" && WASM_HEAP_FAILURE.test((err as Error).message ?? "")) {
+        throw dataError(
+          "E_OUT_OF_MEMORY",
+          `node "${ctx.nodeId}": the WebAssembly backend ran out of its 4 GiB heap during a ` +
+            `training step (width ${s.width}, batch ${s.batchSize} at ${w}x${h}: ` +
+            `${(err as Error).message})`,
+          WASM_HEAP_HINT,
+        );
+      }
       throw err;
     } finally {
       partner?.close();

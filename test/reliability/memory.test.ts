@@ -38,4 +38,37 @@ describe("training memory pre-flight", () => {
     });
     assert.equal(ok.code, 0, ok.err);
   });
+
+  test("the paper preset on the wasm backend is refused before any step: its heap is 4 GiB", async () => {
+    const dir = tempDir();
+    const r = await edgrec(
+      [
+        "run",
+        join(GRAPHS, "edgrec.json"),
+        ...tinySets({ "train.preset": "paper", "data.size": 256 }),
+        "--target",
+        "train",
+        "--backend",
+        "wasm",
+        "--json",
+        "--cache",
+        "c",
+        "--out",
+        "o",
+      ],
+      { cwd: dir },
+    );
+    assert.equal(r.code, 4, r.err);
+    const events = jsonLines(r.out);
+    const fin = events.find((e) => e.type === "run-finished") as {
+      report: { error: { code: string; message: string; hint: string } };
+    };
+    assert.equal(fin.report.error.code, "E_OUT_OF_MEMORY");
+    assert.match(
+      fin.report.error.message,
+      /width 128, 8 images per process at 256x256 need about [\d.]+ GiB .* WebAssembly backend's 4\.0 GiB heap/,
+    );
+    assert.match(fin.report.error.hint, /processes 2.*--backend tensorflow/);
+    assert.ok(!events.some((e) => e.type === "progress" && e.nodeId === "train"), "it trained");
+  });
 });

@@ -4,6 +4,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "./backend.ts";
 import {
   assertTrainingFits,
+  assertWasmHeapFits,
   BASELINE_BYTES,
   estimateTrainingBytes,
   formatBytes,
@@ -108,5 +109,30 @@ describe("training memory estimate", () => {
       }
     }
     process.stderr.write(`${rows.join("\n")}\n`);
+  });
+});
+
+describe("wasm heap pre-flight", () => {
+  const fits = (width: number, imageSize: number, batchSize: number, native: boolean) => {
+    try {
+      assertWasmHeapFits({ width, imageSize, batchSize }, native, "test");
+      return true;
+    } catch (err) {
+      assert.match((err as Error).message, /WebAssembly backend's 4\.0 GiB heap/);
+      return false;
+    }
+  };
+  test("agrees with what trained and what aborted on this machine (npm run bench -- train)", () => {
+    // native kernels: trained
+    assert.equal(fits(32, 256, 8, true), true, "width 32, 256 px, batch 8 trains (4.0 GiB RSS)");
+    assert.equal(fits(128, 128, 4, true), true, "width 128, 128 px, 4 per process trains");
+    assert.equal(fits(16, 128, 8, true), true);
+    // native kernels: aborted with "memory access out of bounds"
+    assert.equal(fits(128, 128, 8, true), false, "width 128, 128 px, batch 8 aborts");
+    assert.equal(fits(64, 256, 8, true), false, "width 64, 256 px, batch 8 aborts");
+    assert.equal(fits(128, 256, 8, true), false, "the paper preset cannot fit");
+    // wasm kernels alone keep pad/transpose copies: no slack
+    assert.equal(fits(32, 256, 8, false), false);
+    assert.equal(fits(16, 128, 8, false), true);
   });
 });

@@ -130,3 +130,34 @@ export function assertTrainingFits(
   }
   return est;
 }
+
+/** The wasm backend keeps every tensor in one heap with 32-bit addresses. */
+export const WASM_HEAP_BYTES = 4 * 2 ** 30;
+/**
+ * How far the estimate may exceed the heap before a run is refused when the native kernels
+ * are active: they need no pad/transpose copies, so real peaks sit about 1.3x below the
+ * estimate (memory.test.ts). Measured on this project's machine: width 32, batch 8 at 256 px
+ * (estimate 4.6 GiB in the heap) trains; width 128, batch 8 at 128 px (5.2 GiB) aborts. A
+ * run the estimate lets through and the heap still cannot hold fails with a clear error too.
+ */
+export const NATIVE_HEAP_SLACK = 1.2;
+
+/**
+ * Throws before training when one process's share of a step cannot fit the wasm heap, whatever
+ * the machine's memory: the wasm backend aborts ("memory access out of bounds") instead.
+ * `shape.batchSize` is the per-process batch (half the batch with two processes).
+ */
+export function assertWasmHeapFits(shape: TrainingShape, nativeKernels: boolean, what: string) {
+  const est = estimateTrainingBytes(shape);
+  const inHeap = est.bytes - est.baselineBytes;
+  const limit = WASM_HEAP_BYTES * (nativeKernels ? NATIVE_HEAP_SLACK : 1);
+  if (inHeap > limit) {
+    const { width, batchSize, imageSize } = shape;
+    throw new Error(
+      `${what}: width ${width}, ${batchSize} images per process at ${imageSize}x${imageSize} need ` +
+        `about ${formatBytes(inHeap)} of tensors, more than the WebAssembly backend's ` +
+        `${formatBytes(WASM_HEAP_BYTES)} heap (32-bit addresses) can hold`,
+    );
+  }
+  return est;
+}
