@@ -30,7 +30,7 @@ export const trainParams = z.object({
     .enum(["tiny", "demo", "cpu-fast", "cpu", "paper"])
     .default("cpu-fast")
     .describe(
-      "tiny: tests; demo: 64 px, width 8, the demo data in under a minute (native kernels) to a few minutes; cpu-fast: 128 px, width 8, batch 4, Adam 1e-3, 2 processes, weight average, about 32 min on bottle with the native kernels; cpu: 128 px, width 16, Adam 1e-3, 2 processes, weight average, about 16 min on bottle with the native kernels; paper: 256 px, width 128, 800 epochs (the reference; needs a native backend)",
+      "tiny: tests; demo: 64 px, width 8, the demo data in under a minute (native kernels) to a few minutes; cpu-fast: 128 px, width 8, batch 4, Adam 1e-3, 2 processes, weight average, about 32 min on bottle with the native kernels; cpu: 128 px, width 16, Adam 1e-3, 2 processes, weight average, about 18 min on bottle with the native kernels; paper: 256 px, width 128, 800 epochs (the reference; needs a native backend)",
     ),
   width: z
     .number()

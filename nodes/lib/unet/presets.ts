@@ -78,7 +78,7 @@ export const PRESETS: Record<"tiny" | "demo" | "cpu-fast" | "cpu" | "paper", Tra
     processes: 2,
     ema: 0.999,
     secondsPerStep: 0.34,
-    note: "a wider model for a 2-core CPU: bottle (2,700 steps) in about 16 minutes with the native kernels",
+    note: "a wider model for a 2-core CPU: bottle (2,700 steps) in about 18 minutes with the native kernels",
   },
   paper: {
     name: "paper",
