@@ -1,18 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
-import { createRng } from "../../sdk/rng.ts";
 import { initBackend } from "./backend.ts";
 import { nativeKernelCalls, setNativeKernelsEnabled } from "./native.ts";
+import { randn, relErr } from "./test-helpers.ts";
 
 type Shape4 = [number, number, number, number];
-
-function randn(shape: number[], seed: number): Float32Array {
-  const rng = createRng(seed);
-  const a = new Float32Array(shape.reduce((p, q) => p * q, 1));
-  for (let i = 0; i < a.length; i++) a[i] = rng.normal();
-  return a;
-}
 
 /** dx, dW of sum(conv(x, W) * g) on the active backend, g a fixed random cotangent. */
 function convGrads(xs: Shape4, ws: Shape4, seed: number, fused: boolean): Float32Array[] {
@@ -42,16 +35,6 @@ function convGrads(xs: Shape4, ws: Shape4, seed: number, fused: boolean): Float3
       .grads(f)([x, w])
       .map((t) => t.dataSync() as Float32Array);
   });
-}
-
-function relErr(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / den;
 }
 
 const cases: { x: Shape4; w: Shape4; fused: boolean }[] = [

@@ -6,7 +6,6 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
-import { createRng } from "../../sdk/rng.ts";
 import { initBackend } from "./backend.ts";
 import {
   loadNative,
@@ -14,25 +13,9 @@ import {
   nativeKernelsLabel,
   setNativeKernelsEnabled,
 } from "./native.ts";
+import { randn, relErr } from "./test-helpers.ts";
 
 type Shape4 = [number, number, number, number];
-
-function randn(shape: number[], seed: number): Float32Array {
-  const rng = createRng(seed);
-  const a = new Float32Array(shape.reduce((p, q) => p * q, 1));
-  for (let i = 0; i < a.length; i++) a[i] = rng.normal();
-  return a;
-}
-
-function relErr(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / den;
-}
 
 type Pad = "same" | "valid" | [number, number][];
 
