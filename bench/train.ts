@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 import { anomalyScoreMap, imageScore } from "../nodes/lib/eval/score.ts";
 import { initBackend, naiveWasmBackpropInput } from "../nodes/lib/unet/backend.ts";
-import { estimateTrainingBytes } from "../nodes/lib/unet/memory.ts";
+import { assertWasmHeapFits } from "../nodes/lib/unet/memory.ts";
 import { nativeKernelsLabel, setNativeKernelsEnabled } from "../nodes/lib/unet/native.ts";
 import { GradientPartner, splitBatch } from "../nodes/lib/unet/parallel.ts";
 import { Trainer } from "../nodes/lib/unet/train.ts";
@@ -42,8 +42,26 @@ const REF_FULL_MS: Record<string, number> = {
   "128@256": 1235.1,
 };
 const BATCH = 8;
-/** The wasm heap limit (32-bit addressing), less room for the runtime. */
-const WASM_HEAP_BYTES = 3.9 * 2 ** 30;
+/**
+ * Runs `npm run bench -- train ARGS` in a child process and returns the JSON after the first
+ * stdout line starting with `tag`, or why there is none (the child's last words).
+ */
+function benchChild<T>(
+  here: string,
+  args: string[],
+  tag: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { result: T } | { died: string } {
+  const out = spawnSync(
+    process.execPath,
+    ["--import", "tsx", join(here, "index.ts"), "train", ...args],
+    { encoding: "utf8", maxBuffer: 1 << 24, env },
+  );
+  const line = out.stdout.split("\n").find((l) => l.startsWith(`${tag} `));
+  return line
+    ? { result: JSON.parse(line.slice(tag.length + 1)) as T }
+    : { died: out.stderr.slice(-120) };
+}
 
 /**
  * Seconds per batch-8 step trained on both cores (a child process plus its partner, each on 4
@@ -51,29 +69,20 @@ const WASM_HEAP_BYTES = 3.9 * 2 ** 30;
  * also runs widths whose batch of 8 does not fit one wasm heap.
  */
 function twoProcessStep(here: string, width: number, size: number, limit: number) {
-  const half = estimateTrainingBytes({ width, batchSize: BATCH / 2, imageSize: size }).bytes;
-  if (half > WASM_HEAP_BYTES) {
+  try {
+    // The product's own pre-flight (unet-train refuses the same shapes).
+    assertWasmHeapFits(
+      { width, batchSize: BATCH / 2, imageSize: size },
+      nativeKernelsLabel() !== undefined,
+      "2 proc",
+    );
+  } catch {
     return { stepS: null, note: "2 proc: half a batch exceeds the wasm heap" };
   }
-  const out = spawnSync(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      join(here, "index.ts"),
-      "train",
-      "--child-two",
-      String(width),
-      String(size),
-      "--limit",
-      String(limit),
-    ],
-    { encoding: "utf8", maxBuffer: 1 << 24 },
-  );
-  const line = out.stdout.split("\n").find((l) => l.startsWith("RESULT2 "));
-  if (!line) return { stepS: null, note: `2 proc child died: ${out.stderr.slice(-100)}` };
-  const r = JSON.parse(line.slice(8)) as { stepS: number | null; note: string };
-  return { stepS: r.stepS, note: r.note ? `2 proc: ${r.note}` : "" };
+  const args = ["--child-two", String(width), String(size), "--limit", String(limit)];
+  const r = benchChild<{ stepS: number | null; note: string }>(here, args, "RESULT2");
+  if ("died" in r) return { stepS: null, note: `2 proc child died: ${r.died.slice(-100)}` };
+  return { stepS: r.result.stepS, note: r.result.note ? `2 proc: ${r.result.note}` : "" };
 }
 
 function arg(args: string[], name: string, dflt: string): string {
@@ -387,42 +396,25 @@ export default async function run(args: string[]): Promise<void> {
   for (const size of sizes) {
     for (const width of widths) {
       const profile = size === 128 && (width === 16 || width === 32);
-      const out = spawnSync(
-        process.execPath,
-        [
-          "--import",
-          "tsx",
-          join(here, "index.ts"),
-          "train",
-          "--child",
-          String(width),
-          String(size),
-          "--limit",
-          String(limit),
-          ...(profile ? ["--profile"] : []),
-        ],
-        { encoding: "utf8", maxBuffer: 1 << 24 },
+      const args = ["--child", String(width), String(size), "--limit", String(limit)];
+      const child = benchChild<ChildResult>(
+        here,
+        [...args, ...(profile ? ["--profile"] : [])],
+        "RESULT",
       );
-      const line = out.stdout.split("\n").find((l) => l.startsWith("RESULT "));
-      if (!line) {
-        rows.push({ width, size, "s/step": "-", note: `child died: ${out.stderr.slice(-120)}` });
+      if ("died" in child) {
+        rows.push({ width, size, "s/step": "-", note: `child died: ${child.died}` });
         continue;
       }
-      const r = JSON.parse(line.slice(7)) as ChildResult;
+      const r = child.result;
       const key = `${width}@${size}`;
       let wasmOnly: number | string = "-";
       if (size === 128 && width <= 32) {
-        const w = spawnSync(
-          process.execPath,
-          ["--import", "tsx", join(here, "index.ts"), "train", "--child", String(width), "128"],
-          {
-            encoding: "utf8",
-            maxBuffer: 1 << 24,
-            env: { ...process.env, EDGREC_NATIVE: "0" },
-          },
-        );
-        const wl = w.stdout.split("\n").find((l) => l.startsWith("RESULT "));
-        wasmOnly = wl ? ((JSON.parse(wl.slice(7)) as ChildResult).stepS ?? "-") : "died";
+        const w = benchChild<ChildResult>(here, ["--child", String(width), "128"], "RESULT", {
+          ...process.env,
+          EDGREC_NATIVE: "0",
+        });
+        wasmOnly = "died" in w ? "died" : (w.result.stepS ?? "-");
       }
       const two = twoProcessStep(here, width, size, limit);
       const step = two.stepS ?? r.stepS ?? r.firstStepS;
