@@ -17,63 +17,52 @@ import * as tf from "@tensorflow/tfjs-core";
 type Info = tf.TensorInfo;
 type F32 = Float32Array;
 
+/** Sizes passed to native/kernels.c, in its argument order (see the comment on each js_ function). */
+type ConvDims = [
+  n: number,
+  h: number,
+  w: number,
+  ci: number,
+  kh: number,
+  kw: number,
+  co: number,
+  pt: number,
+  pl: number,
+  oh: number,
+  ow: number,
+  relu: number,
+];
+type FilterGradDims = [
+  n: number,
+  h: number,
+  w: number,
+  ci: number,
+  oh: number,
+  ow: number,
+  co: number,
+  kh: number,
+  kw: number,
+  pt: number,
+  pl: number,
+];
+type InputGradDims = [
+  n: number,
+  oh: number,
+  ow: number,
+  co: number,
+  kh: number,
+  kw: number,
+  ci: number,
+  pt: number,
+  pl: number,
+  h: number,
+  w: number,
+];
+
 interface NativeModule {
-  conv2d(
-    x: F32,
-    filter: F32,
-    bias: F32 | null,
-    out: F32,
-    ...dims: [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ]
-  ): void;
-  backpropFilter(
-    x: F32,
-    dy: F32,
-    dw: F32,
-    ...dims: [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ]
-  ): void;
-  backpropInput(
-    dy: F32,
-    filter: F32,
-    dx: F32,
-    ...dims: [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ]
-  ): void;
+  conv2d(x: F32, filter: F32, bias: F32 | null, out: F32, ...dims: ConvDims): void;
+  backpropFilter(x: F32, dy: F32, dw: F32, ...dims: FilterGradDims): void;
+  backpropInput(dy: F32, filter: F32, dx: F32, ...dims: InputGradDims): void;
   bnReluForward(
     y: F32,
     gamma: F32,
@@ -133,15 +122,6 @@ export function setNativeKernelsEnabled(on: boolean): void {
 /** Convolutions the native kernels have computed in this process (for tests and benches). */
 export function nativeKernelCalls(): number {
   return calls;
-}
-
-/**
- * Whether a convolution goes native: every covered one while the kernels are on. The choice
- * depends on nothing measured at run time, so a resumed run computes exactly what an
- * uninterrupted one does (`npm run bench -- train --shapes` compares both per shape).
- */
-function goesNative(_ci: number, _co: number): boolean {
-  return enabled;
 }
 
 /** The native module, or why it is not available (never throws). */
@@ -271,12 +251,7 @@ export function registerNativeConvKernels(): string | undefined {
     if ((act !== "linear" && act !== "relu") || preluActivationWeights) return fallback(prev, a);
     const info = convInfo(x.shape, filter.shape, attrs, attrs.dilations);
     const biasFits = !bias || tf.util.sizeFromShape(bias.shape) === info.outChannels;
-    if (
-      !covered(info, attrs.dataFormat) ||
-      !biasFits ||
-      !goesNative(info.inChannels, info.outChannels)
-    )
-      return fallback(prev, a);
+    if (!covered(info, attrs.dataFormat) || !biasFits || !enabled) return fallback(prev, a);
     calls++;
     const be = a.backend as WasmBackend;
     const out = be.makeOutput(
@@ -311,8 +286,7 @@ export function registerNativeConvKernels(): string | undefined {
     const attrs = a.attrs as unknown as tf.Conv2DBackpropInputAttrs;
     const { dy, filter } = a.inputs as unknown as { dy: Info; filter: Info };
     const info = convInfo(attrs.inputShape, filter.shape, attrs);
-    if (!covered(info, attrs.dataFormat) || !goesNative(info.inChannels, info.outChannels))
-      return fallback(prev, a);
+    if (!covered(info, attrs.dataFormat) || !enabled) return fallback(prev, a);
     calls++;
     const be = a.backend as WasmBackend;
     const dx = be.makeOutput(attrs.inputShape, "float32");
@@ -339,8 +313,7 @@ export function registerNativeConvKernels(): string | undefined {
     const attrs = a.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
     const { x, dy } = a.inputs as unknown as { x: Info; dy: Info };
     const info = convInfo(x.shape, attrs.filterShape, attrs);
-    if (!covered(info, attrs.dataFormat) || !goesNative(info.inChannels, info.outChannels))
-      return fallback(prev, a);
+    if (!covered(info, attrs.dataFormat) || !enabled) return fallback(prev, a);
     calls++;
     const be = a.backend as WasmBackend;
     const dw = be.makeOutput(attrs.filterShape, "float32");
