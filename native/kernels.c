@@ -375,6 +375,23 @@ static void max_pool2_grad(const float *x, const float *y, const float *dy, Shap
     }                                                                      \
   } while (0)
 
+/* Fills argv with exactly `count` arguments of the call, or throws naming `fn` and returns 1. */
+static int get_args(napi_env env, napi_callback_info info, size_t count, napi_value *argv,
+                    const char *fn) {
+  size_t argc = count;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    napi_throw_error(env, NULL, "edgrec native: Node-API call failed");
+    return 1;
+  }
+  if (argc != count) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "edgrec native: %s takes %zu arguments", fn, count);
+    napi_throw_type_error(env, NULL, msg);
+    return 1;
+  }
+  return 0;
+}
+
 /* A Float32Array argument with at least `need` elements (need 0: may be null/undefined). */
 static int get_floats(napi_env env, napi_value v, size_t need, float **out, const char *what) {
   napi_valuetype t;
@@ -420,13 +437,8 @@ static napi_value oom(napi_env env) {
 
 /* conv2d(x, filter, bias|null, out, n, h, w, ci, kh, kw, co, pt, pl, oh, ow, relu) */
 static napi_value js_conv2d(napi_env env, napi_callback_info info) {
-  size_t argc = 16;
   napi_value argv[16];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 16) {
-    napi_throw_type_error(env, NULL, "edgrec native: conv2d takes 16 arguments");
-    return NULL;
-  }
+  if (get_args(env, info, 16, argv, "conv2d")) return NULL;
   int d[12];
   if (get_ints(env, argv, 4, 12, d)) return NULL;
   Shape s = {d[0], d[1], d[2], d[3]};
@@ -443,13 +455,8 @@ static napi_value js_conv2d(napi_env env, napi_callback_info info) {
 
 /* backpropFilter(x, dy, dw, n, h, w, ci, oh, ow, co, kh, kw, pt, pl) */
 static napi_value js_backprop_filter(napi_env env, napi_callback_info info) {
-  size_t argc = 14;
   napi_value argv[14];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 14) {
-    napi_throw_type_error(env, NULL, "edgrec native: backpropFilter takes 14 arguments");
-    return NULL;
-  }
+  if (get_args(env, info, 14, argv, "backpropFilter")) return NULL;
   int d[11];
   if (get_ints(env, argv, 3, 11, d)) return NULL;
   Shape s = {d[0], d[1], d[2], d[3]};
@@ -465,13 +472,8 @@ static napi_value js_backprop_filter(napi_env env, napi_callback_info info) {
 
 /* backpropInput(dy, filter, dx, n, oh, ow, co, kh, kw, ci, pt, pl, h, w) */
 static napi_value js_backprop_input(napi_env env, napi_callback_info info) {
-  size_t argc = 14;
   napi_value argv[14];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 14) {
-    napi_throw_type_error(env, NULL, "edgrec native: backpropInput takes 14 arguments");
-    return NULL;
-  }
+  if (get_args(env, info, 14, argv, "backpropInput")) return NULL;
   int d[11];
   if (get_ints(env, argv, 3, 11, d)) return NULL;
   Shape dys = {d[0], d[1], d[2], d[3]};
@@ -491,13 +493,8 @@ static napi_value js_backprop_input(napi_env env, napi_callback_info info) {
 
 /* bnReluForward(y, gamma, beta, out, xhat, mean, variance, invstd, pixels, channels, eps) */
 static napi_value js_bn_relu_forward(napi_env env, napi_callback_info info) {
-  size_t argc = 11;
   napi_value argv[11];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 11) {
-    napi_throw_type_error(env, NULL, "edgrec native: bnReluForward takes 11 arguments");
-    return NULL;
-  }
+  if (get_args(env, info, 11, argv, "bnReluForward")) return NULL;
   int d[2];
   double eps;
   if (get_ints(env, argv, 8, 2, d)) return NULL;
@@ -518,13 +515,8 @@ static napi_value js_bn_relu_forward(napi_env env, napi_callback_info info) {
 
 /* bnReluBackward(dy, out, xhat, gamma, invstd, dy2, dgamma, dbeta, dbias, pixels, channels) */
 static napi_value js_bn_relu_backward(napi_env env, napi_callback_info info) {
-  size_t argc = 11;
   napi_value argv[11];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 11) {
-    napi_throw_type_error(env, NULL, "edgrec native: bnReluBackward takes 11 arguments");
-    return NULL;
-  }
+  if (get_args(env, info, 11, argv, "bnReluBackward")) return NULL;
   int d[2];
   if (get_ints(env, argv, 9, 2, d)) return NULL;
   const size_t P = (size_t)d[0], C = (size_t)d[1];
@@ -541,13 +533,8 @@ static napi_value js_bn_relu_backward(napi_env env, napi_callback_info info) {
 
 /* maxPool2Grad(x, y, dy, dx, n, h, w, c) */
 static napi_value js_max_pool2_grad(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
   napi_value argv[8];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 8) {
-    napi_throw_type_error(env, NULL, "edgrec native: maxPool2Grad takes 8 arguments");
-    return NULL;
-  }
+  if (get_args(env, info, 8, argv, "maxPool2Grad")) return NULL;
   int d[4];
   if (get_ints(env, argv, 4, 4, d)) return NULL;
   Shape s = {d[0], d[1], d[2], d[3]};
